@@ -1,0 +1,42 @@
+# The two commands of the README: `make report` and `make test`. Each creates .venv if missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+QUARTO ?= $(shell command -v quarto 2>/dev/null || echo $(BIN)/quarto)
+
+.PHONY: report test test-all reproduce benchmark clean
+
+$(STAMP): code/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e "./code[report,test]"
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 > /dev/null
+	touch $@
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m slow
+
+report: $(STAMP)
+	@if [ ! -x "$(QUARTO)" ]; then \
+	  echo "quarto not found on PATH; trying pip install quarto-cli into $(VENV)"; \
+	  $(BIN)/python -m pip install --quiet quarto-cli || { \
+	    echo "Could not install Quarto. Install it from https://quarto.org/docs/get-started/"; \
+	    echo "(or: conda install -c conda-forge quarto), then run make report again."; exit 1; }; \
+	fi
+	PATH="$(abspath $(BIN)):$$PATH" QUARTO_PYTHON="$(abspath $(BIN)/python)" \
+	  "$$(PATH="$(abspath $(BIN)):$$PATH" command -v quarto)" render
+
+reproduce: $(STAMP)
+	$(BIN)/deeprg reproduce
+
+benchmark: $(STAMP)
+	$(BIN)/python -m pip install --quiet "./code[bench]"
+	NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python code/benchmarks/ising.py
+
+clean:
+	rm -rf _book .quarto

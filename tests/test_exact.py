@@ -1,0 +1,79 @@
+"""Exact results: Kaufman's finite torus against brute force, and against Onsager in the limit."""
+
+import numpy as np
+import pytest
+
+from deeprg import exact
+
+SMALL_TORI = [(2, 2), (2, 3), (3, 2), (3, 3), (3, 4), (4, 3), (4, 4), (2, 5)]
+TEMPERATURES = [1.5, 2.0, exact.T_C, 2.451, 3.5, 10.0]
+
+
+@pytest.mark.parametrize("m,n", SMALL_TORI)
+@pytest.mark.parametrize("T", TEMPERATURES)
+def test_kaufman_equals_enumeration(m, n, T):
+    brute = exact.enumerate_thermodynamics(m, n, T)
+    assert exact.log_partition(n, T, m) == pytest.approx(brute["log_z"], rel=1e-10)
+    assert exact.energy_per_spin(n, T, m) == pytest.approx(brute["energy"], rel=1e-10)
+    assert exact.specific_heat_per_spin(n, T, m) == pytest.approx(brute["specific_heat"], rel=1e-10)
+
+
+def test_critical_point():
+    assert exact.K_C == pytest.approx(0.4406867935, abs=1e-10)
+    assert exact.T_C == pytest.approx(2.2691853142, abs=1e-9)
+    assert exact.onsager_energy_per_spin(exact.T_C) == pytest.approx(-np.sqrt(2), abs=1e-12)
+
+
+@pytest.mark.parametrize("T", [1.0, 2.0, 2.451, 3.5, 20.0])
+def test_large_torus_approaches_onsager(T):
+    assert exact.energy_per_spin(1000, T) == pytest.approx(exact.onsager_energy_per_spin(T), abs=1e-6)
+
+
+@pytest.mark.parametrize("L", [40, 64, 256, 2000])
+@pytest.mark.parametrize("T", [0.5, 2.0, exact.T_C, 2.451, 5.0, 100.0])
+def test_large_tori_are_finite_and_physical(L, T):
+    u, c = exact.energy_per_spin(L, T), exact.specific_heat_per_spin(L, T)
+    assert -2.0 <= u <= 0.0 and np.isfinite(exact.log_partition(L, T))
+    assert 0.0 <= c < 10.0
+
+
+def test_energy_matches_derivative_of_log_z():
+    """u = -(1/N) d lnZ/dK, checked by a central difference at L = 40."""
+    K, h, N = 1 / 2.451, 1e-5, 1600
+    dlnz = (exact.log_partition(40, 1 / (K + h)) - exact.log_partition(40, 1 / (K - h))) / (2 * h)
+    assert exact.energy_per_spin(40, 2.451) == pytest.approx(-dlnz / N, rel=1e-7)
+
+
+def test_specific_heat_peak_of_finite_torus_is_near_tc():
+    T = np.linspace(2.1, 2.5, 401)
+    c = [exact.specific_heat_per_spin(40, t) for t in T]
+    assert abs(T[np.argmax(c)] - exact.T_C) < 0.05
+
+
+def test_yang_magnetisation():
+    assert exact.yang_magnetisation(0.1) == pytest.approx(1.0)
+    assert exact.yang_magnetisation(3.0) == 0.0
+    assert exact.yang_magnetisation(2.0) == pytest.approx(0.911319, abs=1e-6)
+
+
+def test_temperature_from_energy_inverts_the_energy():
+    assert exact.temperature_from_energy(40, exact.energy_per_spin(40, 2.7)) == pytest.approx(2.7, rel=1e-8)
+    with pytest.raises(ValueError, match="u must lie"):
+        exact.temperature_from_energy(40, -2.5)
+
+
+def test_boltzmann_weights_are_normalised():
+    configs, p = exact.boltzmann_weights(3, 3, 2.0)
+    assert configs.shape == (512, 3, 3) and p.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, np.nan, np.inf, "hot"])
+def test_bad_temperature(bad):
+    with pytest.raises(ValueError, match="T must"):
+        exact.energy_per_spin(4, bad)
+
+
+@pytest.mark.parametrize("bad", [1, 2.5, -3, True])
+def test_bad_size(bad):
+    with pytest.raises(ValueError, match="L must"):
+        exact.energy_per_spin(bad, 2.0)

@@ -1,0 +1,156 @@
+"""The samplers against exact results: energies at L = 40, Boltzmann weights on 3 x 3, tau_int."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from deeprg import exact, ising
+from deeprg.ising.autocorr import integrated_time
+
+ALGORITHMS = sorted(ising.ALGORITHMS)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("T", [2.0, exact.T_C, 2.451, 3.5])
+def test_mean_energy_matches_kaufman_at_L40(algorithm, T):
+    n = 1000 if algorithm == "metropolis" and T == exact.T_C else 3000
+    configs = ising.sample(40, T, n, algorithm=algorithm, seed=11)
+    (e, err), = [ising.thermodynamics(configs, T)["energy"]]
+    assert abs(e - exact.energy_per_spin(40, T)) < 4 * err, (e, err)
+
+
+def _z2_classes(configs):
+    """Index of each 3 x 3 configuration up to a global flip (the first spin made +1)."""
+    flat = configs.reshape(len(configs), -1).astype(np.int64)
+    flat = flat * flat[:, :1]
+    return ((flat[:, 1:] > 0) * (1 << np.arange(7, -1, -1))).sum(axis=1)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+@pytest.mark.parametrize("T", [1.5, 2.5])
+def test_distribution_on_3x3_matches_boltzmann(algorithm, T):
+    """Chi-square of 40,000 samples against exact weights, up to the global flip s -> -s.
+
+    The sampler decorrelates E and |m|, not the sign of m (Metropolis tunnels between
+    the two ordered states far more slowly below T_c), so states are compared in pairs.
+    Samples are 10 sweeps apart so that whole states, not only E and |m|, are independent,
+    as the chi-square test assumes."""
+    configs, p = exact.boltzmann_weights(3, 3, T)
+    expected = np.bincount(_z2_classes(configs), weights=p, minlength=256)
+    samples = ising.sample(3, T, 40_000, algorithm=algorithm, seed=5, thin=10)
+    observed = np.bincount(_z2_classes(samples), minlength=256)
+    expected *= len(samples)
+    rare = expected < 5  # pooled into one bin so every expected count is >= 5
+    obs = np.r_[observed[~rare], observed[rare].sum()]
+    exp = np.r_[expected[~rare], expected[rare].sum()]
+    assert stats.chisquare(obs, exp).pvalue > 1e-4
+
+
+def test_metropolis_decorrelates_far_slower_than_wolff_at_tc():
+    wolff = ising.simulate(32, exact.T_C, 10, algorithm="wolff", seed=3)
+    metro = ising.simulate(32, exact.T_C, 10, algorithm="metropolis", seed=3)
+    tau_w = max(wolff.tau_energy.tau, wolff.tau_abs_m.tau)
+    tau_m = max(metro.tau_energy.tau, metro.tau_abs_m.tau)
+    assert tau_m > 10 * tau_w, (tau_m, tau_w)
+    assert metro.thin >= 2 * tau_m and wolff.thin >= 2 * tau_w
+
+
+def test_samples_are_decorrelated():
+    run = ising.simulate(40, 2.451, 2000, seed=2)
+    assert run.sample_tau.tau < 0.5 + 4 * run.sample_tau.error
+
+
+def test_same_seed_same_array():
+    a = ising.sample(16, 2.3, 50, seed=7)
+    b = ising.sample(16, 2.3, 50, seed=7)
+    c = ising.sample(16, 2.3, 50, seed=8)
+    assert a.dtype == np.int8 and a.shape == (50, 16, 16)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_fixed_burn_in_and_thin():
+    run = ising.simulate(8, 3.0, 20, algorithm="metropolis", burn_in=100, thin=4, seed=0)
+    assert run.thin == 4 and run.burn_in >= 100 and set(np.unique(run.configs)) <= {-1, 1}
+
+
+def test_integrated_time_of_ar1_process():
+    """AR(1) with coefficient phi has tau_int = (1 + phi) / (2 (1 - phi))."""
+    rng = np.random.default_rng(0)
+    phi, n = 0.9, 200_000
+    noise = rng.normal(size=n)
+    x = np.empty(n)
+    x[0] = noise[0]
+    for t in range(1, n):
+        x[t] = phi * x[t - 1] + noise[t]
+    tau = integrated_time(x)
+    assert abs(tau.tau - (1 + phi) / (2 * (1 - phi))) < 4 * tau.error
+    assert integrated_time(rng.normal(size=10_000)).tau < 0.6
+
+
+def test_observables_of_known_configurations():
+    up = np.ones((2, 6, 6), np.int8)
+    checker = np.indices((6, 6)).sum(axis=0) % 2 * 2 - 1
+    np.testing.assert_allclose(ising.energy(up), -2.0)
+    assert ising.energy(checker[None].astype(np.int8))[0] == 2.0
+    np.testing.assert_allclose(ising.magnetisation(up), 1.0)
+    np.testing.assert_allclose(ising.correlation_function(up), 1.0)
+    np.testing.assert_allclose(ising.correlation_function(checker[None].astype(np.int8))[0], [1, -1, 1, -1])
+
+
+def test_thermodynamics_of_paper_temperature_match_exact():
+    configs = ising.sample(40, 2.451, 4000, seed=1)
+    th = ising.thermodynamics(configs, 2.451)
+    for key, exact_value in [("energy", exact.energy_per_spin(40, 2.451)),
+                             ("specific_heat", exact.specific_heat_per_spin(40, 2.451))]:
+        value, err = th[key]
+        assert abs(value - exact_value) < 4 * err, (key, value, err, exact_value)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(L=1), "L must"), (dict(L=4.5), "L must"), (dict(L="40"), "L must"),
+    (dict(T=0.0), "T must"), (dict(T=-1.0), "T must"), (dict(T=np.nan), "T must"), (dict(T=np.inf), "T must"),
+    (dict(n_samples=0), "n_samples must"), (dict(algorithm="heatbath"), "algorithm must"),
+    (dict(thin=0), "thin must"), (dict(burn_in=-5), "burn_in must"), (dict(start="warm"), "start must"),
+])
+def test_bad_sampler_input(kwargs, match):
+    args = dict(L=8, T=2.0, n_samples=5) | kwargs
+    with pytest.raises(ValueError, match=match) as err:
+        ising.sample(**args)
+    assert repr(list(kwargs.values())[0])[:3] in str(err.value)
+
+
+@pytest.mark.parametrize("f", [ising.energy, ising.magnetisation, ising.correlation_function])
+def test_observables_refuse_non_spins(f):
+    with pytest.raises(ValueError, match=r"configs must contain only \+-1 spins, found 0"):
+        f(np.zeros((2, 4, 4), np.int8))
+    with pytest.raises(ValueError, match="configs must"):
+        f(np.ones(5))
+
+
+@pytest.mark.parametrize("T", [1.5, 2.5, 10.0])
+def test_metropolis_sweep_is_ergodic_and_stationary_on_3x3(T):
+    """The exact transition matrix of one checkerboard sweep (built from the kernel's own
+    acceptance) keeps the Boltzmann weights and connects every state: energy-neutral flips
+    accepted with probability 1 would leave closed deterministic cycles on this torus."""
+    from scipy.sparse.csgraph import connected_components
+
+    from deeprg.ising import kernels
+
+    L, K = 3, 1 / T
+    configs, p = exact.boltzmann_weights(L, L, T)
+    flat = configs.reshape(len(p), -1)
+    code = 1 << np.arange(L * L - 1, -1, -1)
+    nbr = kernels.neighbours(L)
+    P = np.eye(len(p))
+    for a in [i * L + j for parity in range(2) for i in range(L) for j in range((i + parity) % 2, L, 2)]:
+        step = np.zeros_like(P)
+        flipped = flat.copy()
+        flipped[:, a] *= -1
+        target = (flipped > 0) @ code
+        acc = np.array([kernels.metropolis_acceptance(K, s[a] * s[nbr[a]].sum()) for s in flat])
+        step[np.arange(len(p)), target] += acc
+        step[np.arange(len(p)), np.arange(len(p))] += 1 - acc
+        P = P @ step
+    np.testing.assert_allclose(p @ P, p, atol=1e-14)
+    assert connected_components(P > 0, directed=True, connection="strong")[0] == 1
