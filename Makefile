@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 QUARTO ?= $(shell command -v quarto 2>/dev/null || echo $(BIN)/quarto)
 
-.PHONY: report test test-all reproduce benchmark clean
+.PHONY: report test reproduce benchmark clean
 
 $(STAMP): code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,10 +16,6 @@ $(STAMP): code/pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
-
-test-all: $(STAMP)
-	$(BIN)/python -m pytest
-	$(BIN)/python -m pytest -m slow
 
 report: $(STAMP)
 	@if [ ! -x "$(QUARTO)" ]; then \
@@ -35,8 +31,9 @@ reproduce: $(STAMP)
 	$(BIN)/deeprg reproduce
 
 benchmark: $(STAMP)
-	$(BIN)/python -m pip install --quiet "./code[bench]"
+	$(BIN)/python -m pip install --quiet -e "./code[bench]"
 	NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python code/benchmarks/ising.py
+	$(BIN)/python code/benchmarks/rbm.py
 
 clean:
 	rm -rf _book .quarto

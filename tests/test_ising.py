@@ -131,26 +131,14 @@ def test_observables_refuse_non_spins(f):
 @pytest.mark.parametrize("T", [1.5, 2.5, 10.0])
 def test_metropolis_sweep_is_ergodic_and_stationary_on_3x3(T):
     """The exact transition matrix of one checkerboard sweep (built from the kernel's own
-    acceptance) keeps the Boltzmann weights and connects every state: energy-neutral flips
-    accepted with probability 1 would leave closed deterministic cycles on this torus."""
-    from scipy.sparse.csgraph import connected_components
+    acceptance) keeps the Boltzmann weights and connects every state, while the textbook
+    rule that always accepts energy-neutral flips leaves closed deterministic cycles."""
+    from deeprg.ising import transition
 
-    from deeprg.ising import kernels
-
-    L, K = 3, 1 / T
-    configs, p = exact.boltzmann_weights(L, L, T)
-    flat = configs.reshape(len(p), -1)
-    code = 1 << np.arange(L * L - 1, -1, -1)
-    nbr = kernels.neighbours(L)
-    P = np.eye(len(p))
-    for a in [i * L + j for parity in range(2) for i in range(L) for j in range((i + parity) % 2, L, 2)]:
-        step = np.zeros_like(P)
-        flipped = flat.copy()
-        flipped[:, a] *= -1
-        target = (flipped > 0) @ code
-        acc = np.array([kernels.metropolis_acceptance(K, s[a] * s[nbr[a]].sum()) for s in flat])
-        step[np.arange(len(p)), target] += acc
-        step[np.arange(len(p)), np.arange(len(p))] += 1 - acc
-        P = P @ step
+    _, p = exact.boltzmann_weights(3, 3, T)
+    P = transition.checkerboard_sweep_matrix(3, T)
     np.testing.assert_allclose(p @ P, p, atol=1e-14)
-    assert connected_components(P > 0, directed=True, connection="strong")[0] == 1
+    np.testing.assert_allclose(transition.closed_class_weights(P, p), [1.0])
+    textbook = transition.checkerboard_sweep_matrix(3, T, transition.always_accept_neutral)
+    np.testing.assert_allclose(p @ textbook, p, atol=1e-14)
+    assert len(transition.closed_class_weights(textbook, p)) > 1

@@ -114,3 +114,9 @@ def test_committed_paper_data_set_is_valid():
     for key, value in [("energy", exact.energy_per_spin(40, 2.451)),
                        ("specific_heat", exact.specific_heat_per_spin(40, 2.451))]:
         assert abs(th[key][0] - value) < 4 * th[key][1], (key, th[key], value)
+
+
+def test_object_arrays_are_refused_before_writing(tmp_store):
+    with pytest.raises(ValueError, match="dtype object"):
+        tmp_store.save("x", {"names": np.array(["a", None], dtype=object)}, {})
+    assert not tmp_store.exists("x")

@@ -113,3 +113,100 @@ def penalty_dbns(seed: int = 0, **kwargs) -> dict:
     """The paper's network with penalty L1 (the paper), L2 (rbm.m's default) and none."""
     return {name: trained_dbn("deeprg", seed=seed, penalty=penalty, **kwargs)
             for name, penalty in (("L1", "l1"), ("L2", "l2"), ("none", None))}
+
+
+# ----------------------------------------------------------------------------- sampler validation
+VALIDATION_TEMPERATURES = (2.0, 2.269185314213022, PAPER_T, 3.5)  # below, at and above T_c
+
+
+def sampler_validation(L: int = PAPER_L, n_samples: int = 2000, seed: int = 0, store: Store | None = None,
+                       progress: bool = True) -> "pandas.DataFrame":
+    """Each algorithm at each VALIDATION_TEMPERATURES against the exact Kaufman results.
+
+    One row per (algorithm, T): energy and specific heat per spin with jackknife errors,
+    their exact values, and the measured autocorrelation times and spacing."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from . import exact
+
+    store = store or Store()
+    config = {"L": L, "n_samples": n_samples, "seed": seed, "temperatures": list(VALIDATION_TEMPERATURES),
+              "algorithms": sorted(ising.ALGORITHMS)}
+
+    def compute():
+        rows, examples = [], {}
+        jobs = [(a, T) for a in sorted(ising.ALGORITHMS) for T in VALIDATION_TEMPERATURES]
+        for algorithm, T in tqdm(jobs, disable=not progress, desc="sampler validation"):
+            run = ising.simulate(L, T, n_samples, algorithm=algorithm, seed=seed)
+            th = ising.thermodynamics(run.configs, T)
+            rows.append({
+                "algorithm": algorithm, "T": T,
+                "energy": th["energy"][0], "energy_error": th["energy"][1], "energy_exact": exact.energy_per_spin(L, T),
+                "specific_heat": th["specific_heat"][0], "specific_heat_error": th["specific_heat"][1],
+                "specific_heat_exact": exact.specific_heat_per_spin(L, T),
+                "tau_energy": run.tau_energy.tau, "tau_abs_m": run.tau_abs_m.tau, "thin": run.thin,
+                "burn_in": run.burn_in, "sample_tau_energy": run.sample_tau.tau,
+            })
+            if algorithm == "wolff":
+                examples[f"T{T:.4f}"] = run.configs[:4]
+        table = pd.DataFrame(rows)
+        arrays = {col: table[col].to_numpy().astype(str if col == "algorithm" else float) for col in table.columns}
+        return arrays | {f"example_{k}": v for k, v in examples.items()}, {}
+
+    arrays, _ = store.cached("validation", config, compute, f"L{L}-n{n_samples}-seed{seed}")
+    columns = {k: v for k, v in arrays.items() if not k.startswith("example_")}
+    table = pd.DataFrame(columns)
+    table.attrs["examples"] = {float(k[len("example_T"):]): v for k, v in arrays.items() if k.startswith("example_")}
+    return table
+
+
+def held_out_samples(store: Store | None = None) -> IsingData:
+    """2,000 samples at the paper's temperature from another seed: data no network was trained on."""
+    return ising_samples(n_samples=2000, seed=1, store=store, progress=False)
+
+
+# ----------------------------------------------------------------------------- the trace condition
+TRACE_RBM = {"learning_rate": 0.05, "momentum": 0.5, "cd_k": 10, "penalty": None, "n_iter": 100,
+             "batch_size": 100, "dtype": "float64"}
+
+
+def trace_condition(L: int = 3, T: float = PAPER_T, hidden=(1, 2, 4, 8, 16), seeds=(0, 1, 2),
+                    n_samples: int = 5000, store: Store | None = None, progress: bool = True):
+    """How far trained RBMs are from the exactness condition (8) with the paper's choice (18).
+
+    With T(v, h) = -E(v, h) + H(v) and H(v) = -ln p_data(v), ln Tr_h exp T(v, h) = ln p_RBM(v)
+    - ln p_data(v) + ln Z_RBM. Condition (8) asks this to vanish for every v, which (up to the
+    constant) means p_RBM = p_data. For RBMs with each number of hidden units, trained on
+    n_samples exact Boltzmann samples of the L x L torus, the table gives the exact
+    KL(p_data || p_RBM) and the p_data-weighted standard deviation and the range of
+    ln(p_RBM / p_data) over all 2^(L^2) configurations."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from . import exact
+    from .rbm import RBM, spins_to_visible
+
+    store = store or Store()
+    config = {"L": L, "T": T, "hidden": list(hidden), "seeds": list(seeds), "n_samples": n_samples,
+              "rbm": TRACE_RBM}
+
+    def compute():
+        configs, p = exact.boltzmann_weights(L, L, T)
+        V = spins_to_visible(configs, np.float64)
+        rows = []
+        for n_hidden in tqdm(hidden, disable=not progress, desc="trace condition"):
+            for seed in seeds:
+                rng = np.random.default_rng(seed)
+                data = V[rng.choice(len(V), size=n_samples, p=p)]
+                rbm = RBM(n_hidden, random_state=seed, **TRACE_RBM).fit(data)
+                log_ratio = -rbm.free_energy(V) - rbm.log_partition("exact")[0] - np.log(p)
+                mean = (p * log_ratio).sum()
+                rows.append({"hidden": n_hidden, "seed": seed, "kl": -mean,
+                             "spread": np.sqrt((p * (log_ratio - mean) ** 2).sum()),
+                             "range": log_ratio.max() - log_ratio.min()})
+        table = pd.DataFrame(rows)
+        return {c: table[c].to_numpy(float) for c in table.columns}, {}
+
+    arrays, _ = store.cached("trace", config, compute, f"L{L}-T{T:.4f}")
+    return pd.DataFrame(arrays)

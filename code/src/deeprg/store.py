@@ -28,7 +28,7 @@ class CorruptArtifactError(RuntimeError):
 
 def default_root() -> Path:
     """$DEEPRG_DATA, else data/ of the repository this package lives in, else ./data."""
-    if "DEEPRG_DATA" in os.environ:
+    if os.environ.get("DEEPRG_DATA"):
         return Path(os.environ["DEEPRG_DATA"])
     repo = Path(__file__).resolve().parents[3]
     if (repo / "_quarto.yml").exists():
@@ -72,6 +72,9 @@ def _encode(arrays: dict) -> dict:
     out = {}
     for key, a in arrays.items():
         a = np.asarray(a)
+        if a.dtype.hasobject:
+            raise ValueError(f"array {key!r} has dtype object, which cannot be stored without pickle; "
+                             f"convert it (e.g. strings with .astype(str))")
         if _is_spins(a):
             out[key + SPIN_SUFFIX] = np.packbits(a.reshape(-1) > 0)
             out[key + SPIN_SUFFIX + "_shape"] = np.array(a.shape, np.int64)
@@ -159,5 +162,8 @@ class Store:
         name = artifact_name(kind, config, label)
         if not self.exists(name):
             arrays, info = compute()
-            self.save(name, arrays, config, info)
+            try:
+                self.save(name, arrays, config, info)
+            except FileExistsError:
+                pass  # another process stored it meanwhile (parallel sweeps); load and check theirs
         return self.load(name)

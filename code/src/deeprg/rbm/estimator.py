@@ -148,7 +148,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _generator(random_state):
-        """A numpy Generator (fast float32 draws) seeded from scikit-learn's random_state."""
+        """A numpy Generator seeded from scikit-learn's random_state."""
         return np.random.default_rng(check_random_state(random_state).randint(2**31 - 1))
 
     def _sample(self, P, rng):

@@ -1,0 +1,151 @@
+"""Numbers the chapters quote: locality of receptive fields, reconstruction quality, and
+their uncertainties. Each function returns plain numbers or arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import ising, rg
+from .rbm import spins_to_visible
+
+
+def mean_and_error(x) -> tuple[float, float]:
+    """Mean and standard error of the mean of a 1D sample."""
+    x = np.asarray(x, dtype=float)
+    return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))
+
+
+def locality_by_layer(dbn, shape=(40, 40)) -> list[np.ndarray]:
+    """rg.locality of every unit's effective receptive field, one array per layer."""
+    return [rg.locality(dbn.receptive_fields(layer), shape) for layer in range(len(dbn.rbms))]
+
+
+def participation_by_layer(dbn) -> list[np.ndarray]:
+    """rg.participation_ratio of every unit's effective receptive field, one array per layer."""
+    return [rg.participation_ratio(dbn.receptive_fields(layer)) for layer in range(len(dbn.rbms))]
+
+
+def reconstruction_error(dbn, configs, layer) -> tuple[float, float]:
+    """Mean squared error between v and its reconstruction P(v) through `layer`, mean and
+    standard error over configurations."""
+    X = spins_to_visible(configs, np.float64)
+    per_sample = ((X - dbn.reconstruct(X, layer)) ** 2).mean(axis=1)
+    return mean_and_error(per_sample)
+
+
+def sampled_reconstructions(dbn, configs, layer, seed=0) -> np.ndarray:
+    """+-1 configurations drawn from the reconstruction P(v) through `layer`."""
+    P = dbn.reconstruct(spins_to_visible(configs, np.float64), layer)
+    v = np.random.default_rng(seed).random(P.shape) < P
+    return (2 * v.astype(np.int8) - 1).reshape(np.shape(configs))
+
+
+def nearest_neighbour_correlation(configs) -> tuple[float, float]:
+    """<s_i s_j> over nearest neighbours: mean and standard error over configurations."""
+    return mean_and_error(ising.correlation_function(configs)[:, 1])
+
+
+def block_reference(b: int, shape=(40, 40)) -> dict:
+    """locality and participation ratio of a b x b block of equal weights: what an exact
+    Kadanoff block spin's receptive field would score."""
+    field = np.zeros(shape)
+    field[:b, :b] = 1.0
+    field = field.reshape(1, -1)
+    return {"locality": float(rg.locality(field, shape)[0]), "participation": float(rg.participation_ratio(field)[0])}
+
+
+def network_summary(dbn, configs, shape=(40, 40)):
+    """One row per layer: locality and participation ratio of the receptive fields (mean and
+    standard error over units), the same for a Kadanoff block with as many blocks as units,
+    reconstruction error on `configs`, and the nearest-neighbour correlation of
+    reconstructions sampled from P(v) (mean and standard error over configurations)."""
+    import pandas as pd
+
+    rows = []
+    for layer, (loc, part) in enumerate(zip(locality_by_layer(dbn, shape), participation_by_layer(dbn))):
+        n_units = len(loc)
+        b = int(round(np.sqrt(shape[0] * shape[1] / n_units)))
+        ref = block_reference(b, shape)
+        rows.append({
+            "layer": layer + 1, "units": n_units, "block": b,
+            "locality": mean_and_error(loc), "locality_block": ref["locality"],
+            "participation": mean_and_error(part), "participation_block": ref["participation"],
+            "reconstruction_error": reconstruction_error(dbn, configs, layer),
+            "nn_correlation": nearest_neighbour_correlation(sampled_reconstructions(dbn, configs, layer)),
+        })
+    return pd.DataFrame(rows).set_index("layer")
+
+
+def format_summary(summary):
+    """network_summary as strings 'mean ± error' for a table."""
+    out = summary.copy()
+    for col, digits in (("locality", 3), ("participation", 3), ("reconstruction_error", 4), ("nn_correlation", 3)):
+        out[col] = [f"{m:.{digits}f} ± {e:.{digits}f}" for m, e in summary[col]]
+    for col in ("locality_block", "participation_block"):
+        out[col] = [f"{v:.3f}" for v in summary[col]]
+    return out
+
+
+def _neighbour_pairs(side: int) -> np.ndarray:
+    """Index pairs (right and down neighbours) of a side x side torus of blocks."""
+    i, j = np.divmod(np.arange(side * side), side)
+    right = i * side + (j + 1) % side
+    down = ((i + 1) % side) * side + j
+    return np.concatenate([np.stack([i * side + j, right], 1), np.stack([i * side + j, down], 1)])
+
+
+def block_spin_comparison(dbn, configs, seed=0):
+    """Each hidden layer beside majority-rule block spins with as many blocks as units.
+
+    Hidden units enter as mean-field spins 2 P(h = 1 | v) - 1. Per layer: <|m|> of the block
+    spins and of the hidden units; the nearest-neighbour correlation of the block lattice and,
+    for the hidden units, the mean product of units whose best-matching blocks are
+    neighbours; and, for each unit, the largest |Pearson correlation| with any block spin
+    (mean and standard error over units; an exact block spin scores 1)."""
+    import pandas as pd
+
+    from .rg import block_spins
+
+    X = spins_to_visible(configs, np.float64)
+    L = np.shape(configs)[-1]
+    rows = []
+    for layer in range(len(dbn.rbms)):
+        S = 2 * dbn.transform(X, layer) - 1
+        b = int(round(L / np.sqrt(S.shape[1])))
+        B = block_spins(configs, b, seed).reshape(len(configs), -1).astype(np.float64)
+        pairs = _neighbour_pairs(L // b)
+        Sc, Bc = S - S.mean(0), B - B.mean(0)
+        corr = (Sc.T @ Bc) / np.outer(np.linalg.norm(Sc, axis=0), np.linalg.norm(Bc, axis=0))
+        best = np.abs(corr).argmax(axis=1)
+        match = np.abs(corr).max(axis=1)
+        sign = np.sign(corr[np.arange(len(best)), best])
+        unit_of_block = {blk: u for u, blk in enumerate(best)}  # one unit per matched block
+        hidden_pairs = [(unit_of_block[p], unit_of_block[q]) for p, q in pairs
+                        if p in unit_of_block and q in unit_of_block]
+        signed = S * sign
+        rows.append({
+            "layer": layer + 1, "block": b,
+            "abs_m_blocks": mean_and_error(np.abs(B.mean(axis=1))),
+            "abs_m_hidden": mean_and_error(np.abs(S.mean(axis=1))),
+            "nn_blocks": mean_and_error((B[:, pairs[:, 0]] * B[:, pairs[:, 1]]).mean(axis=1)),
+            "nn_hidden": (mean_and_error(np.mean([signed[:, u] * signed[:, v] for u, v in hidden_pairs], axis=0))
+                          if hidden_pairs else (np.nan, np.nan)),
+            "best_match": mean_and_error(match),
+            "blocks_matched": len(set(best)) / B.shape[1],
+        })
+    return pd.DataFrame(rows).set_index("layer")
+
+
+def penalty_onset(table, penalty="l1", key="locality", n_sigma=4.0):
+    """The smallest alpha at which `key` of the penalised runs exceeds that of the unpenalised
+    runs by n_sigma combined standard errors (means over seeds); None if it never does.
+    Returns (alpha, table of mean and error per alpha)."""
+    def stats(rows):
+        g = rows.groupby("alpha")[key]
+        return g.mean(), g.std(ddof=1) / np.sqrt(g.count())
+
+    base_mean, base_err = stats(table[table["penalty"] == "none"])
+    mean, err = stats(table[table["penalty"] == penalty])
+    excess = (mean - base_mean.iloc[0]) / np.hypot(err, base_err.iloc[0])
+    above = excess[excess > n_sigma]
+    return (float(above.index.min()) if len(above) else None), mean, err

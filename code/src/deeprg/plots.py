@@ -1,0 +1,142 @@
+"""Figure helpers shared by the chapters. Each returns a matplotlib Figure and computes nothing
+that is not shown."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+SPIN_CMAP = "gray"
+FIELD_CMAP = "RdBu_r"
+
+
+def samples(examples: dict, n: int = 3):
+    """A row of n configurations per temperature; examples maps T -> (k, L, L) spins."""
+    temps = sorted(examples)
+    fig, axes = plt.subplots(len(temps), n, figsize=(1.6 * n, 1.6 * len(temps)), squeeze=False)
+    for row, T in zip(axes, temps):
+        for k, ax in enumerate(row):
+            ax.imshow(examples[T][k], cmap=SPIN_CMAP, vmin=-1, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(f"T = {T:.3f}")
+    fig.tight_layout()
+    return fig
+
+
+def energy_validation(table, exact_heat, T_grid):
+    """Left: deviations of the sampled energy and specific heat from the exact finite-torus
+    values, in standard errors. Right: sampled specific heat on the exact curve."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
+    axes[0].axhspan(-4, 4, color="0.9")
+    for k, (algorithm, rows) in enumerate(table.groupby("algorithm")):
+        shift = 0.015 * (k - 1)
+        for key, marker in (("energy", "o"), ("specific_heat", "s")):
+            z = (rows[key] - rows[f"{key}_exact"]) / rows[f"{key}_error"]
+            axes[0].plot(rows["T"] + shift, z, marker, color=f"C{k}", ms=5, mfc="none" if marker == "s" else None,
+                         label=f"{algorithm}, {key.replace('_', ' ')}")
+        axes[1].errorbar(rows["T"] + shift, rows["specific_heat"], yerr=rows["specific_heat_error"], fmt="o",
+                         color=f"C{k}", ms=4, capsize=2, label=algorithm)
+    axes[0].axhline(0, color="k", lw=0.8)
+    axes[0].set_ylabel("(sampled - exact) / error")
+    axes[0].legend(fontsize=6, ncol=2)
+    axes[1].plot(T_grid, exact_heat, color="k", lw=1, label="exact (Kaufman), L = 40")
+    axes[1].set_ylabel("specific heat per spin")
+    axes[1].legend(fontsize=8)
+    for ax in axes:
+        ax.set_xlabel("T")
+    fig.tight_layout()
+    return fig
+
+
+def receptive_field_panels(panels: dict, shape=(40, 40), n: int = 8):
+    """Rows of n receptive fields, one row per (label -> fields) entry."""
+    fig, axes = plt.subplots(len(panels), n, figsize=(1.25 * n, 1.35 * len(panels)), squeeze=False)
+    for row, (label, fields) in zip(axes, panels.items()):
+        for ax, f in zip(row, np.asarray(fields)[:n]):
+            f = f.reshape(shape)
+            lim = np.abs(f).max() or 1.0
+            ax.imshow(f, cmap=FIELD_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+        for ax in row:
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(label, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def reconstructions(originals, rows: dict, shape=(40, 40)):
+    """Originals in the first row, then one row per (label -> P(v) reconstructions)."""
+    n = len(originals)
+    fig, axes = plt.subplots(1 + len(rows), n, figsize=(1.3 * n, 1.35 * (1 + len(rows))), squeeze=False)
+    panels = {"data": np.asarray(originals).reshape(n, -1)} | rows
+    for ax_row, (label, images) in zip(axes, panels.items()):
+        for ax, img in zip(ax_row, np.asarray(images)):
+            ax.imshow(np.asarray(img).reshape(shape), cmap=SPIN_CMAP, vmin=0 if label != "data" else -1,
+                      vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        ax_row[0].set_ylabel(label, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(histories: dict, n_visible: dict | None = None):
+    """Pseudo-likelihood (per visible unit when n_visible gives each label's count),
+    reconstruction error and sparsity per epoch; histories maps label -> history_."""
+    keys = ("pseudo_likelihood", "reconstruction_error", "sparsity")
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
+    for label, history in histories.items():
+        if not history:
+            continue
+        epochs = [h["epoch"] for h in history]
+        for ax, key in zip(axes, keys):
+            scale = n_visible[label] if (n_visible and key == "pseudo_likelihood") else 1
+            ax.plot(epochs, [h[key] / scale for h in history], label=label)
+    titles = ("pseudo-likelihood" + (" per visible unit" if n_visible else ""), "reconstruction error",
+              "fraction of |w| < 0.001")
+    for ax, title in zip(axes, titles):
+        ax.set_xlabel("epoch")
+        ax.set_title(title, fontsize=10)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def locality_panels(locality: dict, references, ylabel="locality"):
+    """One panel per layer: box plots of the per-unit values of each network (locality maps
+    label -> list of per-layer arrays), with a reference value per layer (dashed)."""
+    n_layers = len(next(iter(locality.values())))
+    fig, axes = plt.subplots(1, n_layers, figsize=(3.7 * n_layers, 3.2), sharey=True, squeeze=False)
+    for layer, ax in enumerate(axes[0]):
+        ax.boxplot([values[layer] for values in locality.values()], showfliers=False)
+        ax.set_xticks(range(1, len(locality) + 1), list(locality), fontsize=8)
+        ax.axhline(references[layer], ls="--", color="k", lw=1)
+        ax.set_title(f"layer {layer + 1}", fontsize=10)
+    axes[0, 0].set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
+def sweep_curves(table, key, ylabel, reference=None, log_x=True):
+    """Mean and standard error over seeds of `key` against alpha, one line per penalty; the
+    unpenalised runs are drawn as a band."""
+    fig, ax = plt.subplots(figsize=(5, 3.3))
+    for penalty, rows in table.groupby("penalty"):
+        stats = rows.groupby("alpha")[key].agg(["mean", "std", "count"])
+        err = stats["std"] / np.sqrt(stats["count"])
+        if penalty == "none":
+            m, e = stats["mean"].iloc[0], err.iloc[0]
+            ax.axhspan(m - e, m + e, color="0.8", label="no penalty")
+            ax.axhline(m, color="0.5", lw=1)
+        else:
+            ax.errorbar(stats.index, stats["mean"], yerr=err, marker="o", ms=4, capsize=2, label=penalty.upper())
+    if reference is not None:
+        ax.axvline(reference, ls=":", color="k", lw=1, label="paper's alpha")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel("alpha")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
