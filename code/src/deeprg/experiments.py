@@ -84,7 +84,7 @@ def trained_dbn(implementation: str = "deeprg", *, seed: int = 0, data: IsingDat
     params = (PAPER_RBM | rbm_params) if implementation == "deeprg" else (SKLEARN_CHANGES | rbm_params)
     config = {"data": data.name, "layers": list(PAPER_LAYERS), "implementation": implementation,
               "rbm_params": params, "seed": seed}
-    penalty = params.get("penalty", "none") if implementation == "deeprg" else "none"
+    penalty = (params.get("penalty") or "none") if implementation == "deeprg" else "none"
     label = f"{implementation}-{'-'.join(map(str, PAPER_LAYERS))}-{penalty}-seed{seed}"
     dbn = _dbn(implementation, params, seed)
 

@@ -140,3 +140,15 @@ def sweep_curves(table, key, ylabel, reference=None, log_x=True):
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def per_epoch(curves: dict, ylabel: str):
+    """One line per entry of curves (label -> values after each epoch)."""
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for label, curve in curves.items():
+        ax.plot(np.arange(1, len(curve) + 1), curve, label=str(label))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
