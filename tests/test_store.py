@@ -120,3 +120,13 @@ def test_object_arrays_are_refused_before_writing(tmp_store):
     with pytest.raises(ValueError, match="dtype object"):
         tmp_store.save("x", {"names": np.array(["a", None], dtype=object)}, {})
     assert not tmp_store.exists("x")
+
+
+def test_cli_train_and_sweep_find_the_committed_results():
+    """`deeprg train` and `deeprg sweep` load what data/ holds instead of retraining."""
+    train = subprocess.run([sys.executable, "-m", "deeprg.cli", "train", "--penalty", "l1"],
+                           capture_output=True, text=True, check=True, timeout=120)
+    assert train.stdout.startswith("dbn-deeprg-400-100-25-l1-seed0-")
+    sweep = subprocess.run([sys.executable, "-m", "deeprg.cli", "sweep"],
+                           capture_output=True, text=True, check=True, timeout=120)
+    assert "locality" in sweep.stdout and "l1" in sweep.stdout
