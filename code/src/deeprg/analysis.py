@@ -15,6 +15,11 @@ def mean_and_error(x) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))
 
 
+def pm(pair, digits=3) -> str:
+    """A (mean, error) pair as text: 'mean ± error'."""
+    return f"{pair[0]:.{digits}f} ± {pair[1]:.{digits}f}"
+
+
 def locality_by_layer(dbn, shape=(40, 40)) -> list[np.ndarray]:
     """rg.locality of every unit's effective receptive field, one array per layer."""
     return [rg.locality(dbn.receptive_fields(layer), shape) for layer in range(len(dbn.rbms))]
@@ -80,7 +85,7 @@ def format_summary(summary):
     """network_summary as strings 'mean ± error' for a table."""
     out = summary.copy()
     for col, digits in (("locality", 3), ("participation", 3), ("reconstruction_error", 4), ("nn_correlation", 3)):
-        out[col] = [f"{m:.{digits}f} ± {e:.{digits}f}" for m, e in summary[col]]
+        out[col] = [pm(pair, digits) for pair in summary[col]]
     for col in ("locality_block", "participation_block"):
         out[col] = [f"{v:.3f}" for v in summary[col]]
     return out

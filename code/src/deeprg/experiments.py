@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ising
+from .exact import T_C
 from .store import Store
 
 PAPER_L = 40
@@ -86,9 +87,8 @@ def trained_dbn(implementation: str = "deeprg", *, seed: int = 0, data: IsingDat
               "rbm_params": params, "seed": seed}
     penalty = (params.get("penalty") or "none") if implementation == "deeprg" else "none"
     label = f"{implementation}-{'-'.join(map(str, PAPER_LAYERS))}-{penalty}-seed{seed}"
-    dbn = _dbn(implementation, params, seed)
-
     def compute():
+        dbn = _dbn(implementation, params, seed)
         start = time.perf_counter()
         dbn.fit(spins_to_visible(data.configs), progress=progress)
         history = [getattr(rbm, "history_", []) for rbm in dbn.rbms]
@@ -116,7 +116,7 @@ def penalty_dbns(seed: int = 0, **kwargs) -> dict:
 
 
 # ----------------------------------------------------------------------------- sampler validation
-VALIDATION_TEMPERATURES = (2.0, 2.269185314213022, PAPER_T, 3.5)  # below, at and above T_c
+VALIDATION_TEMPERATURES = (2.0, T_C, PAPER_T, 3.5)  # below, at and above T_c
 
 
 def sampler_validation(L: int = PAPER_L, n_samples: int = 2000, seed: int = 0, store: Store | None = None,
