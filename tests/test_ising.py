@@ -101,6 +101,11 @@ def test_observables_of_known_configurations():
 def test_thermodynamics_of_paper_temperature_match_exact():
     configs = ising.sample(40, 2.451, 4000, seed=1)
     th = ising.thermodynamics(configs, 2.451)
+    G, G_err = th["correlation"]
+    assert G.shape == G_err.shape == (21,) and G[0] == 1.0 and G_err[0] == 0.0
+    # G(1) is minus the energy per spin over 2 (two bonds per site)
+    assert G[1] == pytest.approx(-th["energy"][0] / 2) and G_err[1] == pytest.approx(th["energy"][1] / 2)
+    assert (np.diff(G) < 0).all()  # correlations decay with distance above T_c
     for key, exact_value in [("energy", exact.energy_per_spin(40, 2.451)),
                              ("specific_heat", exact.specific_heat_per_spin(40, 2.451))]:
         value, err = th[key]

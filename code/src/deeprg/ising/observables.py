@@ -29,7 +29,8 @@ def correlation_function(configs) -> np.ndarray:
     Averaged over all sites and both axes; shape (n, L//2 + 1)."""
     s = check_spins(configs).astype(np.float32)
     L = s.shape[-1]
-    G = [((s * np.roll(s, r, axis=-1)).mean(axis=(-1, -2)) + (s * np.roll(s, r, axis=-2)).mean(axis=(-1, -2))) / 2
+    G = [((s * np.roll(s, r, axis=-1)).mean(axis=(-1, -2), dtype=np.float64)
+          + (s * np.roll(s, r, axis=-2)).mean(axis=(-1, -2), dtype=np.float64)) / 2
          for r in range(L // 2 + 1)]
     return np.stack(G, axis=-1)
 
@@ -38,8 +39,9 @@ def thermodynamics(configs, T: float, n_blocks: int = 20) -> dict[str, tuple[flo
     """Means and blocked-jackknife errors of the standard observables, per spin:
 
     energy <e>; abs_magnetisation <|m|>; specific_heat N (<e^2> - <e>^2) / T^2;
-    susceptibility N (<m^2> - <|m|>^2) / T; binder 1 - <m^4> / (3 <m^2>^2).
-    Each value is a (mean, error) pair."""
+    susceptibility N (<m^2> - <|m|>^2) / T; binder 1 - <m^4> / (3 <m^2>^2): each a
+    (mean, error) pair of floats; and correlation, G(r) for r = 0 .. L//2 (see
+    correlation_function) as a (means, errors) pair of arrays."""
     T = check_temperature(T)
     e, m = energy(configs), magnetisation(configs)
     N = np.asarray(configs).shape[-1] * np.asarray(configs).shape[-2]
@@ -54,4 +56,5 @@ def thermodynamics(configs, T: float, n_blocks: int = 20) -> dict[str, tuple[flo
     for name, f in stats.items():
         value, err = jackknife(f, e, m, n_blocks=n_blocks)
         out[name] = (float(value), float(err))
+    out["correlation"] = jackknife(lambda G: G.mean(axis=0), correlation_function(configs), n_blocks=n_blocks)
     return out
