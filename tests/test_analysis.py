@@ -40,3 +40,56 @@ def test_network_summary_of_block_fields():
 def test_mean_and_error():
     m, e = analysis.mean_and_error([1.0, 2.0, 3.0, 4.0])
     assert m == 2.5 and e == pytest.approx(np.std([1, 2, 3, 4], ddof=1) / 2)
+
+
+def _seed_rows():
+    import pandas as pd
+
+    return pd.DataFrame({"penalty": ["none"] * 3 + ["l1"] * 6, "alpha": [0.0] * 3 + [1e-4] * 3 + [1e-3] * 3,
+                         "locality": [0.1, 0.12, 0.11, 0.105, 0.115, 0.11, 0.5, 0.52, 0.51]})
+
+
+def test_over_seeds_and_seed_table():
+    stats = analysis.over_seeds(_seed_rows(), ["penalty", "alpha"], "locality")
+    assert stats.loc[("l1", 1e-3), "mean"] == pytest.approx(0.51)
+    assert stats.loc[("l1", 1e-3), "error"] == pytest.approx(0.01 / np.sqrt(3))
+    table = analysis.seed_table(_seed_rows(), ["penalty", "alpha"], ["locality"])
+    assert table.loc[("l1", 1e-3), "locality"] == "0.51 ± 0.0058"
+
+
+def test_penalty_onset_needs_four_standard_errors():
+    onset, mean, err = analysis.penalty_onset(_seed_rows())
+    assert onset == 1e-3  # 1e-4 is within the unpenalised runs' scatter
+    assert mean.loc[1e-4] == pytest.approx(0.11)
+    assert analysis.penalty_onset(_seed_rows(), n_sigma=100)[0] is None
+
+
+def test_specific_heat_peak_approaches_t_c():
+    from deeprg import exact
+
+    small, large = analysis.specific_heat_peak(16), analysis.specific_heat_peak(128)
+    assert exact.specific_heat_per_spin(16, small) > exact.specific_heat_per_spin(16, small + 0.01)
+    assert exact.specific_heat_per_spin(16, small) > exact.specific_heat_per_spin(16, small - 0.01)
+    assert small > large > exact.T_C and large - exact.T_C < 0.25 * (small - exact.T_C)
+
+
+def test_flow_tables():
+    import pandas as pd
+
+    rows = [("majority rule", 0, T0, step, T0 * (1 + step)) for T0 in (1.0, 3.0) for step in (0, 1)]
+    rows += [(m, 8, T0, step, T0 + step) for m in ("rbm sampled", "rbm mean-field") for T0 in (1.0, 3.0)
+             for step in (0, 5)]
+    flow = pd.DataFrame(rows, columns=["method", "hidden", "T0", "step", "T"])
+    ends = analysis.flow_ends(flow)
+    assert ends.loc[("rbm sampled", 8), 3.0] == 8.0 and list(ends.columns) == [1.0, 3.0]
+    assert analysis.majority_flow(flow).loc[1, 3.0] == 6.0
+    assert analysis.span([2.0, 1.234, 5.0]) == "1.23 to 5.00"
+
+
+def test_kl_of_the_exact_model_is_zero():
+    from deeprg import exact
+
+    configs, p = exact.boltzmann_weights(4, 4, 2.5)
+    mean_log_likelihood = (p * np.log(p)).sum()  # the Boltzmann distribution scored on itself
+    assert analysis.kl_from_log_likelihood(mean_log_likelihood, 4, 2.5) == pytest.approx(0, abs=1e-9)
+    assert analysis.kl_from_log_likelihood(mean_log_likelihood - 3.0, 4, 2.5) == pytest.approx(3.0)

@@ -60,6 +60,8 @@ def test_temperature_from_energy_inverts_the_energy():
     assert exact.temperature_from_energy(40, exact.energy_per_spin(40, 2.7)) == pytest.approx(2.7, rel=1e-8)
     with pytest.raises(ValueError, match="u must lie"):
         exact.temperature_from_energy(40, -2.5)
+    assert exact.temperature_from_energy(40, -2.5, clip=True) == 0.5
+    assert exact.temperature_from_energy(40, 0.0, clip=True) == 50.0
 
 
 def test_boltzmann_weights_are_normalised():
@@ -77,3 +79,9 @@ def test_bad_temperature(bad):
 def test_bad_size(bad):
     with pytest.raises(ValueError, match="L must"):
         exact.energy_per_spin(bad, 2.0)
+
+
+@pytest.mark.parametrize("T", [1.5, 2.5, 4.0])
+def test_entropy_equals_enumeration(T):
+    configs, p = exact.boltzmann_weights(3, 4, T)
+    assert 12 * exact.entropy_per_spin(4, T, m=3) == pytest.approx(-(p * np.log(p)).sum(), rel=1e-10)

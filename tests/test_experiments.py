@@ -12,9 +12,9 @@ def test_sweep_runs_missing_points_only_and_resumes(tmp_path, monkeypatch):
     calls = []
     real = sweep._train_point
 
-    def counting(config, epoch_locality):
+    def counting(config, epoch_locality, T):
         calls.append(config["rbm_params"]["penalty"])
-        return real(config, epoch_locality)
+        return real(config, epoch_locality, T)
 
     monkeypatch.setattr(sweep, "_train_point", counting)
     small = dict(alphas=(1e-2,), seeds=(0,), n_iter=1, n_hidden=4, store=store, progress=False)
@@ -25,7 +25,7 @@ def test_sweep_runs_missing_points_only_and_resumes(tmp_path, monkeypatch):
     assert len(table) == 4 and set(table["penalty"]) == {"none", "l1", "l2"}
     np.testing.assert_allclose(table.set_index(["penalty", "alpha"]).loc[first.set_index(["penalty", "alpha"]).index,
                                                                           "locality"], first["locality"].values)
-    assert list(table.attrs["locality_per_epoch"]) == [0]
+    assert list(table.attrs["locality_per_epoch"]) == [(experiments.PAPER_T, 0)]
     row = table.iloc[0]
     assert row["log_likelihood_error"] > 0 and -1600 * np.log(2) < row["log_likelihood"] < 0
 
@@ -41,3 +41,35 @@ def test_paper_configuration_matches_the_paper():
     assert experiments.PAPER_LAYERS == (400, 100, 25)
     assert experiments.PAPER_RBM["penalty"] == "l1" and experiments.PAPER_RBM["alpha"] == 2e-4
     assert experiments.PAPER_RBM["n_iter"] == 200 and 1 / experiments.PAPER_T == pytest.approx(0.408, abs=1e-4)
+
+
+def test_temperature_sweep_reuses_the_penalty_sweep(tmp_path, monkeypatch):
+    store = Store(tmp_path)
+    calls = []
+    real = sweep._train_point
+    monkeypatch.setattr(sweep, "_train_point", lambda config, curve, T: calls.append(T) or real(config, curve, T))
+    small = dict(seeds=(0,), n_iter=1, n_hidden=4, store=store, progress=False)
+    sweep.penalty_sweep(penalties=("none", "l1"), alphas=(1e-3,), **small)
+    assert len(calls) == 3
+    table = sweep.temperature_sweep(temperatures=(experiments.PAPER_T,), **small)
+    assert len(calls) == 3  # none, l1 at 2e-4 and at 1e-3 at the paper's T: all cached
+    assert list(table["T"]) == [experiments.PAPER_T] * 3
+    assert list(zip(table["penalty"], table["alpha"])) == [("none", 0.0), ("l1", 2e-4), ("l1", 1e-3)]
+
+
+def test_rbm_flow_table(tmp_path):
+    from deeprg import exact
+
+    temperatures = (1.5, 3.5)
+    table = experiments.rbm_flow(L=8, temperatures=temperatures, hidden=(8,), n_train=200, n_start=100,
+                                 steps=(0, 1, 3), store=Store(tmp_path), progress=False)
+    assert set(table["method"]) == {"majority rule", "rbm sampled", "rbm mean-field"}
+    majority = table[table["method"] == "majority rule"]
+    assert list(majority["step"]) == [0, 0, 1, 1] and list(majority["L"]) == [8, 8, 4, 4]
+    assert sorted(table[table["method"] == "rbm sampled"]["step"].unique()) == [0, 1, 3]
+    start = table[(table["step"] == 0)]
+    for _, row in start.iterrows():  # the flows start from equilibrium samples at T0
+        assert abs(row["energy"] - exact.energy_per_spin(8, row["T0"])) < 4 * row["energy_error"]
+    # the RG flow runs away from T_c: colder below it, hotter above it
+    first, second = majority[majority["step"] == 0], majority[majority["step"] == 1]
+    assert second["T"].iloc[0] < first["T"].iloc[0] and second["T"].iloc[1] > first["T"].iloc[1]

@@ -54,3 +54,32 @@ def test_block_spins_majority_and_ties():
     assert set(ties) == {-1, 1}
     with pytest.raises(ValueError, match="b must divide"):
         rg.block_spins(s, 3)
+
+
+def _independent_rbm(c):
+    """An RBM with no weights: P(v = 1 | h) = sigmoid(c) whatever h."""
+    from deeprg.rbm import RBM, set_parameters
+
+    return set_parameters(RBM(3), np.zeros((3, len(c))), np.zeros(3), np.asarray(c, float))
+
+
+@pytest.mark.parametrize("mean_field", [False, True])
+def test_rbm_flow_steps(mean_field):
+    rng = np.random.default_rng(0)
+    v = (rng.random((4000, 16)) < 0.5).astype(np.float32)
+    c = np.linspace(-2, 2, 16)
+    steps = list(rg.rbm_flow(_independent_rbm(c), v, 2, (4, 4), mean_field=mean_field, seed=1))
+    assert len(steps) == 3 and all(s.shape == (4000, 4, 4) and s.dtype == np.int8 for s in steps)
+    if not mean_field:
+        np.testing.assert_array_equal(steps[0].reshape(4000, 16), 2 * v - 1)
+    p = 1 / (1 + np.exp(-c))
+    for s in steps[1:]:  # one step forgets the start: v ~ Bernoulli(sigmoid(c))
+        freq = (s.reshape(4000, 16) > 0).mean(axis=0)
+        assert np.all(np.abs(freq - p) < 4 * np.sqrt(p * (1 - p) / 4000))
+    again = list(rg.rbm_flow(_independent_rbm(c), v, 2, (4, 4), mean_field=mean_field, seed=1))
+    assert all(np.array_equal(a, b) for a, b in zip(steps, again))
+
+
+def test_rbm_flow_bad_steps():
+    with pytest.raises(ValueError, match="n_steps"):
+        next(rg.rbm_flow(_independent_rbm(np.zeros(4)), np.zeros((1, 4)), -1, (2, 2)))

@@ -141,16 +141,67 @@ def block_spin_comparison(dbn, configs, seed=0):
     return pd.DataFrame(rows).set_index("layer")
 
 
+def over_seeds(table, by, key):
+    """Mean and standard error over the rows (seeds) of each group: columns mean, error."""
+    import pandas as pd
+
+    g = table.groupby(by)[key]
+    return pd.DataFrame({"mean": g.mean(), "error": g.std(ddof=1) / np.sqrt(g.count())})
+
+
+def seed_table(table, by, columns):
+    """For the report: "mean ± standard error" over seeds of each column, one row per group."""
+    import pandas as pd
+
+    stats = {c: over_seeds(table, by, c) for c in columns}
+    return pd.DataFrame({c: [f"{m:.4g} ± {e:.2g}" for m, e in zip(st["mean"], st["error"])] for c, st in stats.items()},
+                        index=stats[columns[0]].index)
+
+
 def penalty_onset(table, penalty="l1", key="locality", n_sigma=4.0):
     """The smallest alpha at which `key` of the penalised runs exceeds that of the unpenalised
     runs by n_sigma combined standard errors (means over seeds); None if it never does.
     Returns (alpha, table of mean and error per alpha)."""
-    def stats(rows):
-        g = rows.groupby("alpha")[key]
-        return g.mean(), g.std(ddof=1) / np.sqrt(g.count())
-
-    base_mean, base_err = stats(table[table["penalty"] == "none"])
-    mean, err = stats(table[table["penalty"] == penalty])
-    excess = (mean - base_mean.iloc[0]) / np.hypot(err, base_err.iloc[0])
+    base = over_seeds(table[table["penalty"] == "none"], "alpha", key)
+    stats = over_seeds(table[table["penalty"] == penalty], "alpha", key)
+    mean, err = stats["mean"], stats["error"]
+    excess = (mean - base["mean"].iloc[0]) / np.hypot(err, base["error"].iloc[0])
     above = excess[excess > n_sigma]
     return (float(above.index.min()) if len(above) else None), mean, err
+
+
+def specific_heat_peak(L: int, T_range=(1.5, 3.5)) -> float:
+    """The temperature of the exact specific heat's maximum on the L x L torus."""
+    from scipy.optimize import minimize_scalar
+
+    from . import exact
+
+    res = minimize_scalar(lambda T: -exact.specific_heat_per_spin(L, T), bounds=T_range, method="bounded",
+                          options={"xatol": 1e-6})
+    return float(res.x)
+
+
+def flow_ends(flow):
+    """Temperature after the last recorded step of each RBM flow in an experiments.rbm_flow
+    table: one row per (method, hidden), one column per starting temperature T0."""
+    rbm = flow[(flow["method"] != "majority rule") & (flow["step"] == flow["step"].max())]
+    return rbm.pivot_table(index=["method", "hidden"], columns="T0", values="T")
+
+
+def majority_flow(flow):
+    """Temperature along the majority-rule flow: one row per blocking step, one column per T0."""
+    return flow[flow["method"] == "majority rule"].pivot_table(index="step", columns="T0", values="T")
+
+
+def span(values, digits=2) -> str:
+    """"lowest to highest" of some values, for the prose."""
+    return f"{np.min(values):.{digits}f} to {np.max(values):.{digits}f}"
+
+
+def kl_from_log_likelihood(mean_log_likelihood, L: int, T: float):
+    """KL(p_data || p_model) in nats per configuration, -<ln p_model>_data - N s(T): how far a
+    mean log-likelihood over samples at T falls short of minus the exact entropy of the L x L
+    torus, the best any model can reach. (With an AIS ln Z, which errs low, this errs low.)"""
+    from . import exact
+
+    return -np.asarray(mean_log_likelihood) - L * L * exact.entropy_per_spin(L, T)

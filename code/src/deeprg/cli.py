@@ -34,6 +34,8 @@ def _reproduce(args):
         ("scikit-learn DBN", lambda: experiments.sklearn_dbn()),
         ("trace condition", lambda: experiments.trace_condition()),
         ("penalty sweep", lambda: sweep.penalty_sweep(n_jobs=2)),
+        ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2)),
+        ("RBM flow", lambda: experiments.rbm_flow()),
     ]
     for label, step in steps:
         print(f"== {label}", flush=True)

@@ -9,7 +9,7 @@ from scipy.special import expit
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import check_random_state
 
-from .rbm import RBM
+from .rbm import RBM, set_parameters
 
 
 def hidden_probs(rbm, V):
@@ -123,9 +123,5 @@ class DBN:
             W = arrays[f"W{i}"]
             if W.shape[0] != self.layer_sizes[i]:
                 raise ValueError(f"layer {i} has {self.layer_sizes[i]} units but the stored weights have {W.shape[0]}")
-            rbm.components_ = W
-            rbm.intercept_hidden_ = arrays[f"b{i}"]
-            rbm.intercept_visible_ = arrays[f"c{i}"]
-            rbm.n_features_in_ = W.shape[1]
-            rbm._n_features_out = W.shape[0]
+            set_parameters(rbm, W, arrays[f"b{i}"], arrays[f"c{i}"])
         return self

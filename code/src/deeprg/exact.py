@@ -136,13 +136,23 @@ def specific_heat_per_spin(L: int, T: float, m: int | None = None) -> float:
     return K * K * _log_z_and_derivatives(m, n, K)[2] / (m * n)
 
 
-def temperature_from_energy(L: int, u: float, T_range=(0.5, 50.0)) -> float:
+def entropy_per_spin(L: int, T: float, m: int | None = None) -> float:
+    """Exact entropy per spin, s = ln Z / N + u / T (k_B = 1): N s is the entropy of the
+    Boltzmann distribution, the best mean log-likelihood any model of it can reach is -N s."""
+    m, n = _torus(L, m)
+    return log_partition(n, T, m) / (m * n) + energy_per_spin(n, T, m) / T
+
+
+def temperature_from_energy(L: int, u: float, T_range=(0.5, 50.0), clip: bool = False) -> float:
     """The temperature at which the exact energy per spin of the L x L torus equals u.
 
-    u must lie strictly between the energies at the ends of T_range."""
+    u must lie strictly between the energies at the ends of T_range; with clip=True an
+    energy outside gives the nearer end of T_range instead of an error."""
     from scipy.optimize import brentq
 
     lo, hi = (energy_per_spin(L, t) for t in T_range)
+    if clip and not lo < u < hi:
+        return float(T_range[0] if u <= lo else T_range[1])
     if not lo < u < hi:
         raise ValueError(f"u must lie in ({lo:.4f}, {hi:.4f}) for T in {T_range}, got {u}")
     return float(brentq(lambda t: energy_per_spin(L, t) - u, *T_range, xtol=1e-10))

@@ -161,9 +161,9 @@ def sampler_validation(L: int = PAPER_L, n_samples: int = 2000, seed: int = 0, s
     return table
 
 
-def held_out_samples(store: Store | None = None) -> IsingData:
-    """2,000 samples at the paper's temperature from another seed: data no network was trained on."""
-    return ising_samples(n_samples=2000, seed=1, store=store, progress=False)
+def held_out_samples(T: float = PAPER_T, store: Store | None = None) -> IsingData:
+    """2,000 samples at T (default: the paper's) from another seed: data no network was trained on."""
+    return ising_samples(T=T, n_samples=2000, seed=1, store=store, progress=False)
 
 
 # ----------------------------------------------------------------------------- the trace condition
@@ -209,4 +209,76 @@ def trace_condition(L: int = 3, T: float = PAPER_T, hidden=(1, 2, 4, 8, 16), see
         return {c: table[c].to_numpy(float) for c in table.columns}, {}
 
     arrays, _ = store.cached("trace", config, compute, f"L{L}-T{T:.4f}")
+    return pd.DataFrame(arrays)
+
+
+# ----------------------------------------------------------------------------- the RBM flow
+FLOW_L = 16
+FLOW_TEMPERATURES = tuple(1.0 + 0.25 * i for i in range(13))  # 1.0 .. 4.0
+FLOW_HIDDEN = (16, 64, 256)  # N/16, N/4 and N hidden units for N = 256 visible spins
+FLOW_RBM = PAPER_RBM | {"n_iter": 100}
+FLOW_STEPS = (0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000)  # recorded
+
+
+def _ensemble_temperature(configs, L):
+    """(mean energy per spin, its standard error, T, error of T) of independent configurations:
+    T is where the exact L x L energy equals the mean; its error is SE / c(T) (c = du/dT)."""
+    from . import analysis, exact
+
+    u, se = analysis.mean_and_error(ising.energy(configs))
+    T = exact.temperature_from_energy(L, u, clip=True)
+    return u, se, T, se / exact.specific_heat_per_spin(L, T)
+
+
+def rbm_flow(L: int = FLOW_L, temperatures=FLOW_TEMPERATURES, hidden=FLOW_HIDDEN, n_train: int = 1000,
+             n_start: int = 200, steps=FLOW_STEPS, seed: int = 0, store: Store | None = None,
+             progress: bool = True) -> "pandas.DataFrame":
+    """The RBM flow (Iso, Shiba & Yokoo 2018) beside the majority-rule RG flow of the same data.
+
+    RBMs with each number of hidden units are trained (FLOW_RBM) on n_train samples of the
+    L x L torus at each temperature together; n_start held-out samples per temperature
+    (another seed) are then flowed, sampled and mean-field (rg.rbm_flow). The majority rule
+    with b = 2 is applied to the same held-out samples until 4 x 4. One row per (method,
+    hidden, T0, step): the mean energy per spin and the temperature whose exact energy on the
+    current lattice equals it (clipped to [0.5, 50]), each with its standard error."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from . import rg
+    from .rbm import RBM, spins_to_visible
+
+    store = store or Store()
+    config = {"L": L, "temperatures": [float(t) for t in temperatures], "hidden": list(hidden), "n_train": n_train,
+              "n_start": n_start, "steps": list(steps), "seed": seed, "rbm": FLOW_RBM}
+
+    def compute():
+        train = np.concatenate([ising.sample(L, T, n_train, seed=seed) for T in temperatures])
+        start = np.concatenate([ising.sample(L, T, n_start, seed=seed + 1) for T in temperatures])
+        T0 = np.repeat(np.asarray(temperatures, float), n_start)
+        rows = []
+
+        def record(method, n_hidden, step, configs):
+            for t in temperatures:
+                u, se, T, T_se = _ensemble_temperature(configs[T0 == t], configs.shape[-1])
+                rows.append({"method": method, "hidden": n_hidden, "T0": t, "step": step, "L": configs.shape[-1],
+                             "energy": u, "energy_error": se, "T": T, "T_error": T_se})
+
+        blocked, step = start, 0
+        record("majority rule", 0, step, blocked)
+        while blocked.shape[-1] > 4:
+            blocked, step = rg.block_spins(blocked, 2, seed=seed), step + 1
+            record("majority rule", 0, step, blocked)
+        jobs = [(n, mf) for n in hidden for mf in (False, True)]
+        rbms = {}
+        for n_hidden, mean_field in tqdm(jobs, disable=not progress, desc="RBM flow"):
+            if n_hidden not in rbms:
+                rbms[n_hidden] = RBM(n_hidden, random_state=seed, **FLOW_RBM).fit(spins_to_visible(train))
+            flow = rg.rbm_flow(rbms[n_hidden], spins_to_visible(start), max(steps), (L, L), mean_field, seed)
+            for step, configs in enumerate(flow):
+                if step in steps:
+                    record("rbm mean-field" if mean_field else "rbm sampled", n_hidden, step, configs)
+        table = pd.DataFrame(rows)
+        return {c: table[c].to_numpy(str if c == "method" else float) for c in table.columns}, {}
+
+    arrays, _ = store.cached("flow", config, compute, f"L{L}-seed{seed}")
     return pd.DataFrame(arrays)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .analysis import over_seeds
+
 SPIN_CMAP = "gray"
 FIELD_CMAP = "RdBu_r"
 
@@ -123,14 +125,14 @@ def sweep_curves(table, key, ylabel, reference=None, log_x=True):
     unpenalised runs are drawn as a band."""
     fig, ax = plt.subplots(figsize=(5, 3.3))
     for penalty, rows in table.groupby("penalty"):
-        stats = rows.groupby("alpha")[key].agg(["mean", "std", "count"])
-        err = stats["std"] / np.sqrt(stats["count"])
+        stats = over_seeds(rows, "alpha", key)
         if penalty == "none":
-            m, e = stats["mean"].iloc[0], err.iloc[0]
+            m, e = stats["mean"].iloc[0], stats["error"].iloc[0]
             ax.axhspan(m - e, m + e, color="0.8", label="no penalty")
             ax.axhline(m, color="0.5", lw=1)
         else:
-            ax.errorbar(stats.index, stats["mean"], yerr=err, marker="o", ms=4, capsize=2, label=penalty.upper())
+            ax.errorbar(stats.index, stats["mean"], yerr=stats["error"], marker="o", ms=4, capsize=2,
+                        label=penalty.upper())
     if reference is not None:
         ax.axvline(reference, ls=":", color="k", lw=1, label="paper's alpha")
     if log_x:
@@ -150,5 +152,68 @@ def per_epoch(curves: dict, ylabel: str):
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def by_temperature(table, key, ylabel, T_c):
+    """Mean and standard error over seeds of `key` against the data's temperature, one line
+    per (penalty, alpha); T_c dotted."""
+    fig, ax = plt.subplots(figsize=(5, 3.3))
+    for (penalty, alpha), rows in table.groupby(["penalty", "alpha"], sort=False):
+        stats = over_seeds(rows, "T", key)
+        label = "no penalty" if penalty == "none" else f"{penalty.upper()} {alpha:g}"
+        ax.errorbar(stats.index, stats["mean"], yerr=stats["error"], marker="o", ms=4, capsize=2, label=label)
+    ax.axvline(T_c, ls=":", color="k", lw=1, label="$T_c$")
+    ax.set_xlabel("temperature of the data")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def flow_panels(table, panels: dict, references: dict):
+    """Estimated temperature against flow step, one panel per entry of panels (title ->
+    (method, hidden)), one line per starting temperature T0 (coloured cold to hot);
+    references (label -> T) dashed and dotted."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.4), sharey=True, squeeze=False)
+    T0s = np.sort(table["T0"].unique())
+    colours = plt.cm.viridis(np.linspace(0, 1, len(T0s)))
+    for ax, (title, (method, hidden)) in zip(axes[0], panels.items()):
+        rows = table[(table["method"] == method) & (table["hidden"] == hidden)]
+        for T0, colour in zip(T0s, colours):
+            line = rows[rows["T0"] == T0].sort_values("step")
+            ax.plot(line["step"] + 1, line["T"], color=colour, lw=1, ms=2, marker="o")
+        for (label, T), style in zip(references.items(), ("--", ":")):
+            ax.axhline(T, ls=style, color="k", lw=1, label=label)
+        if rows["step"].max() > 10:
+            ax.set_xscale("log")
+            ax.set_xlabel("step + 1")
+        else:
+            ax.set_xticks(np.arange(rows["step"].max() + 1) + 1)
+            ax.set_xlabel("step + 1")
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=10)
+    axes[0, 0].set_ylabel("estimated temperature")
+    axes[0, 0].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def flow_endpoints(ends, references: dict):
+    """Temperature at the end of each RBM flow against the starting temperature T0, from
+    analysis.flow_ends (rows (method, hidden), columns T0); the diagonal (no flow) in grey."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.6))
+    T0 = ends.columns.to_numpy(float)
+    ax.plot(T0, T0, color="0.7", lw=3, label="start")
+    for (method, hidden), row in ends.iterrows():
+        ax.plot(T0, row.to_numpy(float), marker="o", ms=3, lw=1,
+                label=f"{int(hidden)} hidden, {method.removeprefix('rbm ')}")
+    for (label, T), style in zip(references.items(), ("--", ":")):
+        ax.axhline(T, ls=style, color="k", lw=1, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("starting temperature $T_0$")
+    ax.set_ylabel("temperature at the end of the flow")
+    ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     return fig

@@ -1,4 +1,4 @@
-"""Real-space renormalisation and measures of how local a receptive field is.
+"""Real-space renormalisation, the RBM flow, and measures of how local a receptive field is.
 
 Fields are rows of an array (n_units, n_sites) over an L x L torus (sites in row-major
 order); configurations are (n, L, L) arrays of +-1 spins."""
@@ -72,3 +72,25 @@ def block_spins(configs, b: int, seed: int = 0) -> np.ndarray:
     sums = s.reshape(*s.shape[:-2], L // b, b, L // b, b).sum(axis=(-3, -1), dtype=np.int64)
     ties = np.random.default_rng(seed).choice(np.array([-1, 1], np.int8), size=sums.shape)
     return np.where(sums == 0, ties, np.sign(sums)).astype(np.int8)
+
+
+def rbm_flow(rbm, v, n_steps: int, shape, mean_field: bool = False, seed: int = 0):
+    """The RBM flow of Iso, Shiba & Yokoo (2018): v_{k+1} from v_k through the hidden layer.
+
+    Sampled (default): h ~ P(h | v_k), v_{k+1} ~ P(v | h), a Gibbs chain started at v.
+    mean_field: v_{k+1} = P(v | h = P(h | v_k)), a deterministic map of probabilities.
+    Yields n_steps + 1 arrays of +-1 configurations (n, *shape), step 0 being v itself; in
+    mean-field mode each is one Bernoulli draw from v_k, made for measuring and not fed back."""
+    from .dbn import hidden_probs, visible_probs
+
+    rng = np.random.default_rng(seed)
+    draw = lambda p: (rng.random(p.shape) < p).astype(np.float32)
+    v = np.asarray(v, np.float32)
+    for step in range(check_size(n_steps, "n_steps", minimum=0) + 1):
+        states = draw(v) if mean_field else v
+        yield (2 * states - 1).astype(np.int8).reshape(len(v), *shape)
+        if step < n_steps:
+            h = hidden_probs(rbm, v)
+            v = visible_probs(rbm, h if mean_field else draw(h)).astype(np.float32)
+            if not mean_field:
+                v = draw(v)
