@@ -130,3 +130,6 @@ def test_cli_train_and_sweep_find_the_committed_results():
     sweep = subprocess.run([sys.executable, "-m", "deeprg.cli", "sweep"],
                            capture_output=True, text=True, check=True, timeout=120)
     assert "locality" in sweep.stdout and "l1" in sweep.stdout
+    by_temperature = subprocess.run([sys.executable, "-m", "deeprg.cli", "sweep", "--temperature"],
+                                    capture_output=True, text=True, check=True, timeout=120)
+    assert "2.269185" in by_temperature.stdout and "3.000000" in by_temperature.stdout

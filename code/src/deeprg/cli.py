@@ -43,8 +43,11 @@ def _reproduce(args):
 
 
 def _sweep(args):
-    table = sweep.penalty_sweep(n_jobs=args.n_jobs, n_iter=args.epochs)
-    print(table.groupby(["penalty", "alpha"])[["locality", "sparsity", "log_likelihood"]].mean().to_string())
+    if args.temperature:
+        table = sweep.temperature_sweep(n_jobs=args.n_jobs, n_iter=args.epochs)
+    else:
+        table = sweep.penalty_sweep(n_jobs=args.n_jobs, n_iter=args.epochs)
+    print(table.groupby(["T", "penalty", "alpha"])[["locality", "sparsity", "log_likelihood"]].mean().to_string())
 
 
 def main(argv=None):
@@ -64,7 +67,9 @@ def main(argv=None):
     p.set_defaults(run=_train)
     p = sub.add_parser("sweep", help="the first-layer penalty sweep (cached point by point)")
     p.add_argument("--n-jobs", type=int, default=1, help="parallel points (joblib)")
-    p.add_argument("--epochs", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=sweep.N_EPOCHS)
+    p.add_argument("--temperature", action="store_true",
+                   help="the temperature sweep (below, at and above T_c) instead of the penalty sweep")
     p.set_defaults(run=_sweep)
     p = sub.add_parser("reproduce", help="compute every result the report uses that data/ lacks")
     p.set_defaults(run=_reproduce)

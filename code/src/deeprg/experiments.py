@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import ising
 from .exact import T_C
@@ -48,6 +49,9 @@ PAPER_RBM = {  # Hinton & Salakhutdinov's rbm.m, with the paper's L1 penalty and
     "momentum": "hinton", "cd_k": 1, "persistent": False, "init_scale": 0.1,
 }
 SKLEARN_CHANGES = {}  # BernoulliRBM used off the shelf: only n_components and random_state are set
+# BLAS rounds differently with different numbers of threads, and training amplifies it: the
+# committed networks were trained with 2, and any machine with the same CPU kind repeats them.
+DBN_BLAS_THREADS = 2
 
 
 @dataclass(frozen=True)
@@ -87,10 +91,12 @@ def trained_dbn(implementation: str = "deeprg", *, seed: int = 0, data: IsingDat
               "rbm_params": params, "seed": seed}
     penalty = (params.get("penalty") or "none") if implementation == "deeprg" else "none"
     label = f"{implementation}-{'-'.join(map(str, PAPER_LAYERS))}-{penalty}-seed{seed}"
+
     def compute():
         dbn = _dbn(implementation, params, seed)
         start = time.perf_counter()
-        dbn.fit(spins_to_visible(data.configs), progress=progress)
+        with threadpool_limits(DBN_BLAS_THREADS):
+            dbn.fit(spins_to_visible(data.configs), progress=progress)
         history = [getattr(rbm, "history_", []) for rbm in dbn.rbms]
         return dbn.to_arrays(), {"history": history, "train_seconds": time.perf_counter() - start}
 
@@ -240,45 +246,55 @@ def rbm_flow(L: int = FLOW_L, temperatures=FLOW_TEMPERATURES, hidden=FLOW_HIDDEN
     (another seed) are then flowed, sampled and mean-field (rg.rbm_flow). The majority rule
     with b = 2 is applied to the same held-out samples until 4 x 4. One row per (method,
     hidden, T0, step): the mean energy per spin and the temperature whose exact energy on the
-    current lattice equals it (clipped to [0.5, 50]), each with its standard error."""
-    import pandas as pd
-    from tqdm.auto import tqdm
+    current lattice equals it (clipped to [0.5, 50]), each with its standard error.
 
-    from . import rg
-    from .rbm import RBM, spins_to_visible
+    Runs on one BLAS thread: the flow amplifies rounding differences, and BLAS rounds
+    differently with different numbers of threads."""
+    import pandas as pd
 
     store = store or Store()
     config = {"L": L, "temperatures": [float(t) for t in temperatures], "hidden": list(hidden), "n_train": n_train,
               "n_start": n_start, "steps": list(steps), "seed": seed, "rbm": FLOW_RBM}
 
     def compute():
-        train = np.concatenate([ising.sample(L, T, n_train, seed=seed) for T in temperatures])
-        start = np.concatenate([ising.sample(L, T, n_start, seed=seed + 1) for T in temperatures])
-        T0 = np.repeat(np.asarray(temperatures, float), n_start)
-        rows = []
-
-        def record(method, n_hidden, step, configs):
-            for t in temperatures:
-                u, se, T, T_se = _ensemble_temperature(configs[T0 == t], configs.shape[-1])
-                rows.append({"method": method, "hidden": n_hidden, "T0": t, "step": step, "L": configs.shape[-1],
-                             "energy": u, "energy_error": se, "T": T, "T_error": T_se})
-
-        blocked, step = start, 0
-        record("majority rule", 0, step, blocked)
-        while blocked.shape[-1] > 4:
-            blocked, step = rg.block_spins(blocked, 2, seed=seed), step + 1
-            record("majority rule", 0, step, blocked)
-        jobs = [(n, mf) for n in hidden for mf in (False, True)]
-        rbms = {}
-        for n_hidden, mean_field in tqdm(jobs, disable=not progress, desc="RBM flow"):
-            if n_hidden not in rbms:
-                rbms[n_hidden] = RBM(n_hidden, random_state=seed, **FLOW_RBM).fit(spins_to_visible(train))
-            flow = rg.rbm_flow(rbms[n_hidden], spins_to_visible(start), max(steps), (L, L), mean_field, seed)
-            for step, configs in enumerate(flow):
-                if step in steps:
-                    record("rbm mean-field" if mean_field else "rbm sampled", n_hidden, step, configs)
-        table = pd.DataFrame(rows)
+        with threadpool_limits(1):
+            table = _flow_table(L, temperatures, hidden, n_train, n_start, steps, seed, progress)
         return {c: table[c].to_numpy(str if c == "method" else float) for c in table.columns}, {}
 
     arrays, _ = store.cached("flow", config, compute, f"L{L}-seed{seed}")
     return pd.DataFrame(arrays)
+
+
+def _flow_table(L, temperatures, hidden, n_train, n_start, steps, seed, progress):
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from . import rg
+    from .rbm import RBM, spins_to_visible
+
+    train = np.concatenate([ising.sample(L, T, n_train, seed=seed) for T in temperatures])
+    start = np.concatenate([ising.sample(L, T, n_start, seed=seed + 1) for T in temperatures])
+    T0 = np.repeat(np.asarray(temperatures, float), n_start)
+    rows = []
+
+    def record(method, n_hidden, step, configs):
+        for t in temperatures:
+            u, se, T, T_se = _ensemble_temperature(configs[T0 == t], configs.shape[-1])
+            rows.append({"method": method, "hidden": n_hidden, "T0": t, "step": step, "L": configs.shape[-1],
+                         "energy": u, "energy_error": se, "T": T, "T_error": T_se})
+
+    blocked, step = start, 0
+    record("majority rule", 0, step, blocked)
+    while blocked.shape[-1] > 4:
+        blocked, step = rg.block_spins(blocked, 2, seed=seed), step + 1
+        record("majority rule", 0, step, blocked)
+    rbms = {}
+    for n_hidden, mean_field in tqdm([(n, mf) for n in hidden for mf in (False, True)], disable=not progress,
+                                     desc="RBM flow"):
+        if n_hidden not in rbms:
+            rbms[n_hidden] = RBM(n_hidden, random_state=seed, **FLOW_RBM).fit(spins_to_visible(train))
+        flow = rg.rbm_flow(rbms[n_hidden], spins_to_visible(start), max(steps), (L, L), mean_field, seed)
+        for step, configs in enumerate(flow):
+            if step in steps:
+                record("rbm mean-field" if mean_field else "rbm sampled", n_hidden, step, configs)
+    return pd.DataFrame(rows)

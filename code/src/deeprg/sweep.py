@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from . import analysis, experiments, rg
 from .exact import T_C
@@ -20,7 +21,7 @@ ALPHAS = (1e-5, 1e-4, 1e-3, 1e-2)
 SEEDS = (0, 1, 2)
 N_EPOCHS = 20
 AIS = {"n_chains": 100, "n_betas": 1000}
-TEMPERATURES = (2.0, T_C, experiments.PAPER_T)  # below, at and above T_c
+TEMPERATURES = (2.0, T_C, experiments.PAPER_T, 3.0)  # below, at and above T_c
 TEMPERATURE_SETTINGS = (("none", 0.0), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
 
 
@@ -33,9 +34,7 @@ def _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden):
 def _train_point(config, epoch_locality, T):
     """Train one RBM on the data set at temperature T; measure it on held-out samples at T.
     Returns (arrays, info)."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
+    with threadpool_limits(1):  # one BLAS thread per point: its rounding does not depend on the machine's cores
         X = spins_to_visible(experiments.ising_samples(T=T, progress=False).configs)
         held = spins_to_visible(experiments.held_out_samples(T).configs, np.float64)
         rbm = RBM(config["n_hidden"], random_state=config["seed"], **(config["rbm_params"] | {"n_iter": 1}))
