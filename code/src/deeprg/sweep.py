@@ -83,11 +83,13 @@ def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc):
 
     store = store or Store()
     paper_alpha = experiments.PAPER_RBM["alpha"]
+    data_names = {}
+    for T in dict.fromkeys(p[0] for p in points):  # each data set made (or checked) once
+        data_names[T] = experiments.ising_samples(T=T, progress=progress).name
+        experiments.held_out_samples(T)
     jobs = []
     for T, penalty, alpha, seed in points:
-        data_name = experiments.ising_samples(T=T, progress=progress).name
-        experiments.held_out_samples(T)
-        config = _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden)
+        config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden)
         at_T = "" if T == experiments.PAPER_T else f"T{T:.4f}-"
         label = f"{at_T}{penalty}-a{alpha:g}-seed{seed}-e{n_iter}-h{n_hidden}"
         jobs.append((config, label, penalty == "l1" and alpha == paper_alpha, T))
