@@ -35,6 +35,7 @@ def _reproduce(args):
         ("trace condition", lambda: experiments.trace_condition()),
         ("penalty sweep", lambda: sweep.penalty_sweep(n_jobs=2)),
         ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2)),
+        ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2)),
         ("RBM flow", lambda: experiments.rbm_flow()),
     ]
     for label, step in steps:

@@ -137,3 +137,12 @@ def temperature_sweep(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, 
     points at the paper's temperature are those of penalty_sweep."""
     points = [(T, p, 0.0 if p == "none" else a, s) for T in temperatures for p, a in settings for s in seeds]
     return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "temperature sweep")
+
+
+def paper_epochs_by_temperature(temperatures=TEMPERATURES, seed: int = 0, n_jobs: int = 1,
+                                store: Store | None = None, progress: bool = True):
+    """The first layer at the paper's L1 strength, trained for the paper's 200 epochs at each
+    temperature (one seed); table.attrs["locality_per_epoch"][(T, seed)] is its mean locality
+    after every epoch."""
+    return temperature_sweep(temperatures, (("l1", experiments.PAPER_RBM["alpha"]),), (seed,),
+                             experiments.PAPER_RBM["n_iter"], n_jobs=n_jobs, store=store, progress=progress)
