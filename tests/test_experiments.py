@@ -49,12 +49,12 @@ def test_temperature_sweep_reuses_the_penalty_sweep(tmp_path, monkeypatch):
     real = sweep._train_point
     monkeypatch.setattr(sweep, "_train_point", lambda config, curve, T: calls.append(T) or real(config, curve, T))
     small = dict(seeds=(0,), n_iter=1, n_hidden=4, store=store, progress=False)
-    sweep.penalty_sweep(penalties=("none", "l1"), alphas=(1e-3,), **small)
-    assert len(calls) == 3
+    sweep.penalty_sweep(penalties=("none", "l2", "l1"), alphas=(1e-3,), **small)
+    assert len(calls) == 4
     table = sweep.temperature_sweep(temperatures=(experiments.PAPER_T,), **small)
-    assert len(calls) == 3  # none, l1 at 2e-4 and at 1e-3 at the paper's T: all cached
-    assert list(table["T"]) == [experiments.PAPER_T] * 3
-    assert list(zip(table["penalty"], table["alpha"])) == [("none", 0.0), ("l1", 2e-4), ("l1", 1e-3)]
+    assert len(calls) == 4  # every setting at the paper's T is a penalty-sweep point: all cached
+    assert list(table["T"]) == [experiments.PAPER_T] * 4
+    assert list(zip(table["penalty"], table["alpha"])) == [("none", 0.0), ("l2", 1e-3), ("l1", 2e-4), ("l1", 1e-3)]
 
 
 def test_rbm_flow_table(tmp_path):

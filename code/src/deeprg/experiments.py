@@ -223,6 +223,7 @@ FLOW_L = 16
 FLOW_TEMPERATURES = tuple(1.0 + 0.25 * i for i in range(13))  # 1.0 .. 4.0
 FLOW_HIDDEN = (16, 64, 256)  # N/16, N/4 and N hidden units for N = 256 visible spins
 FLOW_RBM = PAPER_RBM | {"n_iter": 100}
+FLOW_N_TRAIN, FLOW_N_START = 1000, 200  # samples per temperature: training, and flowed (another seed)
 FLOW_STEPS = (0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000)  # recorded
 
 
@@ -236,8 +237,8 @@ def _ensemble_temperature(configs, L):
     return u, se, T, se / exact.specific_heat_per_spin(L, T)
 
 
-def rbm_flow(L: int = FLOW_L, temperatures=FLOW_TEMPERATURES, hidden=FLOW_HIDDEN, n_train: int = 1000,
-             n_start: int = 200, steps=FLOW_STEPS, seed: int = 0, store: Store | None = None,
+def rbm_flow(L: int = FLOW_L, temperatures=FLOW_TEMPERATURES, hidden=FLOW_HIDDEN, n_train: int = FLOW_N_TRAIN,
+             n_start: int = FLOW_N_START, steps=FLOW_STEPS, seed: int = 0, store: Store | None = None,
              progress: bool = True) -> "pandas.DataFrame":
     """The RBM flow (Iso, Shiba & Yokoo 2018) beside the majority-rule RG flow of the same data.
 

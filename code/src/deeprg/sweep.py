@@ -22,7 +22,7 @@ SEEDS = (0, 1, 2)
 N_EPOCHS = 20
 AIS = {"n_chains": 100, "n_betas": 1000}
 TEMPERATURES = (2.0, T_C, experiments.PAPER_T, 3.0)  # below, at and above T_c
-TEMPERATURE_SETTINGS = (("none", 0.0), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
+TEMPERATURE_SETTINGS = (("none", 0.0), ("l2", 1e-3), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
 
 
 def _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden):
