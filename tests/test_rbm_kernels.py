@@ -72,6 +72,18 @@ def test_expf_equals_glibc_on_every_float_sigmoid_uses():
         assert_equals_libm(floats_in_range(part=part, parts=64))
 
 
+@pytest.mark.skipif(not glibc_with_fma(), reason="the C library's expf is not glibc's FMA build")
+def test_float32_sigmoid_equals_the_libm_one_bit_for_bit():
+    """The sigmoid that trained data/ (exp from the C library) and the vectorised one agree."""
+    rng = np.random.default_rng(1)
+    Z = np.concatenate([rng.normal(0, 10, (50, 400)), rng.uniform(-80, 80, (50, 400))]).astype(np.float32)
+    bias = rng.normal(0, 1, 400).astype(np.float32)
+    vectorised, libm = Z.copy(), Z.copy()
+    kernels.sigmoid_bias(vectorised, bias)
+    kernels._sigmoid_bias_libm(libm, bias)
+    assert np.array_equal(vectorised.view(np.uint32), libm.view(np.uint32))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sigmoid_bias_in_place_against_float64(dtype):
     rng = np.random.default_rng(0)

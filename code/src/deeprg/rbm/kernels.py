@@ -32,8 +32,10 @@ def _sigmoid_bias_libm(Z, bias):
             Z[r, j] = one / (one + np.exp(-x))
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath={"nnan", "ninf", "nsz"}, error_model="numpy")
 def _sigmoid_bias_float32(Z, bias):
+    # error_model="numpy" drops the ZeroDivisionError test (1 + e >= 1) that keeps the division
+    # scalar; leaving out fastmath's reciprocal flags keeps it exact.
     one, lo, hi = np.float32(1.0), np.float32(-60.0), np.float32(60.0)
     n = Z.shape[1]
     k, y = np.empty(n, np.uint64), np.empty(n)
@@ -41,7 +43,7 @@ def _sigmoid_bias_float32(Z, bias):
         row = Z[r]
         for j in range(n):  # vectorised
             k[j], y[j] = exp_reduce(-min(max(row[j] + bias[j], lo), hi))
-        for j in range(n):  # a table look-up per element: scalar
+        for j in range(n):  # vectorised too, but for the table's scalar loads
             row[j] = one / (one + exp_scale(k[j], y[j]))
 
 
