@@ -36,6 +36,7 @@ def _reproduce(args):
         ("penalty sweep", lambda: sweep.penalty_sweep(n_jobs=2)),
         ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2)),
         ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2)),
+        (f"200 epochs at each temperature, measured every {sweep.MEASURE_EVERY}", lambda: sweep.measured_by_epoch(n_jobs=2)),
         ("RBM flow", lambda: experiments.rbm_flow()),
     ]
     for label, step in steps:

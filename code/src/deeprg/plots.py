@@ -156,6 +156,20 @@ def per_epoch(curves: dict, ylabel: str):
     return fig
 
 
+def by_epoch_per_temperature(table, key, ylabel):
+    """One panel per temperature: `key` ± `key`_error of table's rows against their epoch."""
+    temperatures = sorted(table["T"].unique())
+    fig, axes = plt.subplots(1, len(temperatures), figsize=(2.2 * len(temperatures), 2.6), sharex=True, squeeze=False)
+    for ax, T in zip(axes[0], temperatures):
+        rows = table[table["T"] == T]
+        ax.errorbar(rows["epoch"], rows[key], yerr=rows[f"{key}_error"], marker="o", ms=3, capsize=2)
+        ax.set_title(f"T = {T:.4g}", fontsize=9)
+        ax.set_xlabel("epoch")
+    axes[0, 0].set_ylabel(ylabel)
+    fig.tight_layout()
+    return fig
+
+
 def by_temperature(table, key, ylabel, T_c):
     """Mean and standard error over seeds of `key` against the data's temperature, one line
     per (penalty, alpha); T_c dotted."""

@@ -22,6 +22,7 @@ SEEDS = (0, 1, 2)
 N_EPOCHS = 20
 AIS = {"n_chains": 100, "n_betas": 1000}
 TEMPERATURES = (2.0, T_C, experiments.PAPER_T, 3.0)  # below, at and above T_c
+MEASURE_EVERY = 10  # epochs between measurements in measured_by_epoch
 TEMPERATURE_SETTINGS = (("none", 0.0), ("l2", 1e-3), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
 
 
@@ -31,13 +32,51 @@ def _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden):
     return {"data": data_name, "n_hidden": n_hidden, "rbm_params": params, "seed": seed, "ais": AIS}
 
 
+def _data(T):
+    """The training set at temperature T (0/1, float32) and its held-out samples (float64)."""
+    X = spins_to_visible(experiments.ising_samples(T=T, progress=False).configs)
+    return X, spins_to_visible(experiments.held_out_samples(T).configs, np.float64)
+
+
+def _new_rbm(config):
+    """The point's RBM, untrained, to be trained one epoch per partial_fit."""
+    return RBM(config["n_hidden"], random_state=config["seed"], **(config["rbm_params"] | {"n_iter": 1}))
+
+
+def _measure(rbm, X, held, config):
+    """A point's measurements of the RBM trained on X, on the held-out samples: (mean, error)
+    pairs, but for sparsity."""
+    loc = rg.locality(rbm.components_, (40, 40))
+    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
+    log_z, log_z_se = rbm.log_partition("ais", base_visible_bias=np.log(p / (1 - p)),
+                                        random_state=config["seed"], **config["ais"])
+    return {
+        "locality": analysis.mean_and_error(loc),
+        "participation": analysis.mean_and_error(rg.participation_ratio(rbm.components_)),
+        "sparsity": float(np.mean(np.abs(rbm.components_) < 1e-3)),
+        "reconstruction_error": analysis.mean_and_error(((held - rbm.reconstruct(held)) ** 2).mean(axis=1)),
+        "pseudo_likelihood": analysis.mean_and_error(rbm.score_samples(held)),
+        "log_likelihood": _log_likelihood(rbm, held, log_z, log_z_se),
+    }
+
+
+def _flat(info):
+    """A row from measurements: each (mean, error) pair as two entries, key and key_error."""
+    row = {}
+    for key, value in info.items():
+        if isinstance(value, (list, tuple)):
+            row[key], row[f"{key}_error"] = value
+        else:
+            row[key] = value
+    return row
+
+
 def _train_point(config, epoch_locality, T):
     """Train one RBM on the data set at temperature T; measure it on held-out samples at T.
     Returns (arrays, info)."""
     with threadpool_limits(1):  # one BLAS thread per point: its rounding does not depend on the machine's cores
-        X = spins_to_visible(experiments.ising_samples(T=T, progress=False).configs)
-        held = spins_to_visible(experiments.held_out_samples(T).configs, np.float64)
-        rbm = RBM(config["n_hidden"], random_state=config["seed"], **(config["rbm_params"] | {"n_iter": 1}))
+        X, held = _data(T)
+        rbm = _new_rbm(config)
         start = time.perf_counter()
         per_epoch = []
         for _ in range(config["rbm_params"]["n_iter"]):
@@ -45,20 +84,22 @@ def _train_point(config, epoch_locality, T):
             if epoch_locality:
                 per_epoch.append(rg.locality(rbm.components_, (40, 40)).mean())
         seconds = time.perf_counter() - start
-        loc = rg.locality(rbm.components_, (40, 40))
-        p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
-        log_z, log_z_se = rbm.log_partition("ais", base_visible_bias=np.log(p / (1 - p)),
-                                            random_state=config["seed"], **config["ais"])
-        info = {
-            "locality": analysis.mean_and_error(loc),
-            "participation": analysis.mean_and_error(rg.participation_ratio(rbm.components_)),
-            "sparsity": float(np.mean(np.abs(rbm.components_) < 1e-3)),
-            "reconstruction_error": analysis.mean_and_error(((held - rbm.reconstruct(held)) ** 2).mean(axis=1)),
-            "pseudo_likelihood": analysis.mean_and_error(rbm.score_samples(held)),
-            "log_likelihood": _log_likelihood(rbm, held, log_z, log_z_se),
-            "seconds": seconds,
-        }
+        info = _measure(rbm, X, held, config) | {"seconds": seconds}
     return {"locality_per_epoch": np.array(per_epoch)}, info
+
+
+def _train_measured(config, T):
+    """Train as _train_point does, measuring after every config["measure_every"] epochs.
+    Returns (arrays, {}): a column per measurement, a row per measured epoch."""
+    with threadpool_limits(1):
+        X, held = _data(T)
+        rbm = _new_rbm(config)
+        rows = []
+        for epoch in range(1, config["rbm_params"]["n_iter"] + 1):
+            rbm.partial_fit(X)
+            if epoch % config["measure_every"] == 0:
+                rows.append({"epoch": epoch} | _flat(_measure(rbm, X, held, config)))
+    return {key: np.array([row[key] for row in rows], float) for key in rows[0]}, {}
 
 
 def _log_likelihood(rbm, X, log_z, log_z_se):
@@ -68,9 +109,36 @@ def _log_likelihood(rbm, X, log_z, log_z_se):
     return minus_f - log_z, float(np.hypot(minus_f_se, log_z_se))
 
 
-def _run_point(store, config, label, epoch_locality, T):
-    store.cached("sweep", config, lambda: _train_point(config, epoch_locality, T), label)
+def _cached(store, kind, config, label, compute, *args):
+    store.cached(kind, config, lambda: compute(config, *args), label)
     return label
+
+
+def _compute_missing(store, kind, jobs, compute, n_jobs, progress, desc):
+    """compute(config, *args) for each job (config, label, *args) whose artifact is not in the
+    store yet, in parallel with joblib, each into its own artifact."""
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    missing = [job for job in jobs if not store.exists(artifact_name(kind, job[0], job[1]))]
+    runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    for _ in tqdm(runner(delayed(_cached)(store, kind, config, label, compute, *args) for config, label, *args in missing),
+                  total=len(missing), disable=not progress, desc=desc, unit="point"):
+        pass
+
+
+def _data_names(temperatures, progress):
+    """The name of the data set at each temperature, each made (or checked) once, with its held-out samples."""
+    names = {}
+    for T in dict.fromkeys(temperatures):
+        names[T] = experiments.ising_samples(T=T, progress=progress).name
+        experiments.held_out_samples(T)
+    return names
+
+
+def _label(T, penalty, alpha, seed, n_iter, n_hidden):
+    at_T = "" if T == experiments.PAPER_T else f"T{T:.4f}-"
+    return f"{at_T}{penalty}-a{alpha:g}-seed{seed}-e{n_iter}-h{n_hidden}"
 
 
 def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc):
@@ -78,36 +146,19 @@ def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc):
     L1 at the paper's alpha also records the mean locality after every epoch
     (table.attrs["locality_per_epoch"][(T, seed)])."""
     import pandas as pd
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
 
     store = store or Store()
     paper_alpha = experiments.PAPER_RBM["alpha"]
-    data_names = {}
-    for T in dict.fromkeys(p[0] for p in points):  # each data set made (or checked) once
-        data_names[T] = experiments.ising_samples(T=T, progress=progress).name
-        experiments.held_out_samples(T)
+    data_names = _data_names([p[0] for p in points], progress)
     jobs = []
     for T, penalty, alpha, seed in points:
         config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden)
-        at_T = "" if T == experiments.PAPER_T else f"T{T:.4f}-"
-        label = f"{at_T}{penalty}-a{alpha:g}-seed{seed}-e{n_iter}-h{n_hidden}"
-        jobs.append((config, label, penalty == "l1" and alpha == paper_alpha, T))
-    missing = [j for j in jobs if not store.exists(artifact_name("sweep", j[0], j[1]))]
-    runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    for _ in tqdm(runner(delayed(_run_point)(store, *job) for job in missing), total=len(missing),
-                  disable=not progress, desc=desc, unit="point"):
-        pass
+        jobs.append((config, _label(T, penalty, alpha, seed, n_iter, n_hidden), penalty == "l1" and alpha == paper_alpha, T))
+    _compute_missing(store, "sweep", jobs, _train_point, n_jobs, progress, desc)
     rows, curves = [], {}
     for (config, label, with_curve, _), (T, penalty, alpha, seed) in zip(jobs, points):
         arrays, sidecar = store.load(artifact_name("sweep", config, label))
-        row = {"T": T, "penalty": penalty, "alpha": alpha, "seed": seed}
-        for key, value in sidecar["info"].items():
-            if isinstance(value, list):
-                row[key], row[f"{key}_error"] = value
-            else:
-                row[key] = value
-        rows.append(row)
+        rows.append({"T": T, "penalty": penalty, "alpha": alpha, "seed": seed} | _flat(sidecar["info"]))
         if with_curve:
             curves[(T, seed)] = arrays["locality_per_epoch"]
     table = pd.DataFrame(rows)
@@ -146,3 +197,21 @@ def paper_epochs_by_temperature(temperatures=TEMPERATURES, seed: int = 0, n_jobs
     after every epoch."""
     return temperature_sweep(temperatures, (("l1", experiments.PAPER_RBM["alpha"]),), (seed,),
                              experiments.PAPER_RBM["n_iter"], n_jobs=n_jobs, store=store, progress=progress)
+
+
+def measured_by_epoch(temperatures=TEMPERATURES, every: int = MEASURE_EVERY, seed: int = 0, n_jobs: int = 1,
+                      store: Store | None = None, progress: bool = True):
+    """The runs of paper_epochs_by_temperature again, measured as the sweep measures its
+    points after every `every` epochs (held-out AIS log-likelihood among them): one row per
+    (T, epoch). Same configuration and seed on one BLAS thread, so the same trajectories: the
+    rows of the last epoch repeat paper_epochs_by_temperature's table."""
+    import pandas as pd
+
+    store = store or Store()
+    alpha, n_iter = experiments.PAPER_RBM["alpha"], experiments.PAPER_RBM["n_iter"]
+    data_names = _data_names(temperatures, progress)
+    jobs = [(_point_config(data_names[T], "l1", alpha, seed, n_iter, 400) | {"measure_every": every},
+             _label(T, "l1", alpha, seed, n_iter, 400) + f"-every{every}", T) for T in temperatures]
+    _compute_missing(store, "epochs", jobs, _train_measured, n_jobs, progress, "measured by epoch")
+    return pd.concat([pd.DataFrame(store.load(artifact_name("epochs", config, label))[0]).assign(T=T)
+                      for config, label, T in jobs], ignore_index=True)
