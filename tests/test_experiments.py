@@ -75,14 +75,13 @@ def test_rbm_flow_table(tmp_path):
     assert second["T"].iloc[0] < first["T"].iloc[0] and second["T"].iloc[1] > first["T"].iloc[1]
 
 
-def test_measured_by_epoch_follows_the_sweep_trajectory(tmp_path, monkeypatch):
+def test_measured_by_epoch_follows_the_sweep_trajectory(tmp_path):
     """Measuring along the way does not change the training: the last row is the sweep point."""
-    monkeypatch.setitem(experiments.PAPER_RBM, "n_iter", 2)
-    store = Store(tmp_path)
-    monkeypatch.setattr(sweep, "_point_config", lambda *a, real=sweep._point_config: real(*a[:-1], 4))  # 4 hidden
-    table = sweep.measured_by_epoch(temperatures=(experiments.PAPER_T,), every=1, store=store, progress=False)
-    assert list(table["epoch"]) == [1, 2] and list(table["T"]) == [experiments.PAPER_T] * 2
-    point = sweep.paper_epochs_by_temperature(temperatures=(experiments.PAPER_T,), store=store, progress=False)
+    store, T = Store(tmp_path), experiments.PAPER_T
+    small = dict(n_iter=2, n_hidden=4, store=store, progress=False)
+    table = sweep.measured_by_epoch(temperatures=(T,), every=1, **small)
+    assert list(table["epoch"]) == [1, 2] and list(table["T"]) == [T] * 2
+    point = sweep.temperature_sweep((T,), (("l1", experiments.PAPER_RBM["alpha"]),), (0,), **small)
     for key in ("log_likelihood", "log_likelihood_error", "locality", "pseudo_likelihood", "reconstruction_error"):
         assert table[key].iloc[-1] == point[key].iloc[0]
     assert table["log_likelihood"].iloc[0] != table["log_likelihood"].iloc[1]
