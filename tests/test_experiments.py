@@ -85,3 +85,24 @@ def test_measured_by_epoch_follows_the_sweep_trajectory(tmp_path):
     for key in ("log_likelihood", "log_likelihood_error", "locality", "pseudo_likelihood", "reconstruction_error"):
         assert table[key].iloc[-1] == point[key].iloc[0]
     assert table["log_likelihood"].iloc[0] != table["log_likelihood"].iloc[1]
+
+
+def test_ais_recheck_repeats_the_sweep_and_brackets_the_exact_value(tmp_path):
+    """The recheck retrains the sweep's point (its first estimate is the sweep's, to the bit);
+    on an RBM small enough to enumerate, every AIS estimate is within 4 stated errors of exact."""
+    store, T = Store(tmp_path), experiments.PAPER_T
+    small = dict(n_iter=1, n_hidden=4, store=store, progress=False)
+    table = sweep.ais_recheck(temperatures=(T,), settings=(("l1", 1e-3),), ais_seeds=(0, 1), betas_factor=2, **small)
+    point = sweep.temperature_sweep((T,), (("l1", 1e-3),), (0,), **small)
+    row = table.iloc[0]
+    assert row["log_likelihood"] == point["log_likelihood"].iloc[0]
+    assert row["seed_spread"] > 0 and row["shift"] != 0
+    assert abs(row["log_likelihood"] - row["exact"]) < 4 * row["stated_error"]
+    assert abs(row["log_likelihood_more_betas"] - row["exact"]) < 4 * row["log_likelihood_more_betas_error"]
+
+
+def test_ais_recheck_refuses_bad_settings(tmp_path):
+    with pytest.raises(ValueError, match="betas_factor"):
+        sweep.ais_recheck(betas_factor=0, store=Store(tmp_path), progress=False)
+    with pytest.raises(ValueError, match="ais_seeds"):
+        sweep.ais_recheck(ais_seeds=(), store=Store(tmp_path), progress=False)

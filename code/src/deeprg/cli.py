@@ -37,6 +37,8 @@ def _reproduce(args):
         ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2)),
         ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2)),
         (f"200 epochs at each temperature, measured every {sweep.MEASURE_EVERY}", lambda: sweep.measured_by_epoch(n_jobs=2)),
+        ("AIS rechecked at 20 epochs", lambda: sweep.ais_recheck(n_jobs=2)),
+        ("AIS rechecked at 200 epochs", lambda: sweep.ais_recheck_long(n_jobs=2)),
         ("RBM flow", lambda: experiments.rbm_flow()),
     ]
     for label, step in steps:

@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from . import analysis, experiments, rg
 from .exact import T_C
-from .rbm import RBM, spins_to_visible
+from .rbm import RBM, partition, spins_to_visible
 from .store import Store, artifact_name
 
 PENALTIES = ("none", "l2", "l1")
@@ -23,6 +23,8 @@ N_EPOCHS = 20
 AIS = {"n_chains": 100, "n_betas": 1000}
 TEMPERATURES = (2.0, T_C, experiments.PAPER_T, 3.0)  # below, at and above T_c
 MEASURE_EVERY = 10  # epochs between measurements in measured_by_epoch
+AIS_SEEDS = (0, 1, 2)  # AIS seeds of ais_recheck (offsets from the point's seed, whose own comes first)
+BETAS_FACTOR = 10  # ais_recheck's longer annealing: this many times the sweep's intermediate distributions
 TEMPERATURE_SETTINGS = (("none", 0.0), ("l2", 1e-3), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
 
 
@@ -43,13 +45,18 @@ def _new_rbm(config):
     return RBM(config["n_hidden"], random_state=config["seed"], **(config["rbm_params"] | {"n_iter": 1}))
 
 
+def _ais_base(X):
+    """AIS's base model: visible biases at the training data's log-odds (clipped to [1e-3, 1 - 1e-3])."""
+    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
+    return np.log(p / (1 - p))
+
+
 def _measure(rbm, X, held, config):
     """A point's measurements of the RBM trained on X, on the held-out samples: (mean, error)
     pairs, but for sparsity."""
     loc = rg.locality(rbm.components_, (40, 40))
-    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
-    log_z, log_z_se = rbm.log_partition("ais", base_visible_bias=np.log(p / (1 - p)),
-                                        random_state=config["seed"], **config["ais"])
+    log_z, log_z_se = rbm.log_partition("ais", base_visible_bias=_ais_base(X), random_state=config["seed"],
+                                        **config["ais"])
     return {
         "locality": analysis.mean_and_error(loc),
         "participation": analysis.mean_and_error(rg.participation_ratio(rbm.components_)),
@@ -100,6 +107,28 @@ def _train_measured(config, T):
             if epoch % config["measure_every"] == 0:
                 rows.append({"epoch": epoch} | _flat(_measure(rbm, X, held, config)))
     return {key: np.array([row[key] for row in rows], float) for key in rows[0]}, {}
+
+
+def _recheck_ais(config, T):
+    """Train as _train_point does, then estimate ln Z again: by AIS with each seed of
+    config["ais_seeds"] at the sweep's settings (the first is the sweep's own seed, so it repeats
+    the sweep's value), and with config["betas_factor"] times the intermediate distributions.
+    Returns (arrays, info): ln Z and its stated error per estimate, and -<F(v)> on the held-out rows."""
+    with threadpool_limits(1):
+        X, held = _data(T)
+        rbm = _new_rbm(config)
+        for _ in range(config["rbm_params"]["n_iter"]):
+            rbm.partial_fit(X)
+        base = _ais_base(X)
+        settings = [config["ais"] | {"random_state": s} for s in config["ais_seeds"]]
+        settings.append(config["ais"] | {"n_betas": config["ais"]["n_betas"] * config["betas_factor"],
+                                         "random_state": config["seed"]})
+        estimates = np.array([rbm.log_partition("ais", base_visible_bias=base, **ais) for ais in settings])
+        info = {"minus_free_energy": analysis.mean_and_error(-rbm.free_energy(held))}
+        if min(rbm.components_.shape) <= partition.MAX_ENUMERATED_UNITS:
+            info["exact_log_z"] = rbm.log_partition("exact")[0]
+    return {"log_z": estimates[:, 0], "log_z_error": estimates[:, 1],
+            "n_betas": np.array([ais["n_betas"] for ais in settings])}, info
 
 
 def _log_likelihood(rbm, X, log_z, log_z_se):
@@ -217,3 +246,58 @@ def measured_by_epoch(temperatures=TEMPERATURES, every: int = MEASURE_EVERY, see
     _compute_missing(store, "epochs", jobs, _train_measured, n_jobs, progress, "measured by epoch")
     return pd.concat([pd.DataFrame(store.load(artifact_name("epochs", config, label))[0]).assign(T=T)
                       for config, label, T in jobs], ignore_index=True)
+
+
+def ais_recheck(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seed: int = 0,
+                ais_seeds=AIS_SEEDS, betas_factor: int = BETAS_FACTOR, n_iter: int = N_EPOCHS,
+                n_hidden: int = 400, n_jobs: int = 1, store: Store | None = None, progress: bool = True):
+    """How far the sweep's AIS log-likelihoods can be trusted: the points of temperature_sweep
+    for one seed, retrained (same trajectories), with ln Z estimated again by AIS with other
+    seeds at the sweep's settings and with betas_factor times the intermediate distributions.
+
+    One row per point: log_likelihood (the sweep's own AIS seed: it equals the sweep's value),
+    seed_spread (standard deviation of the log-likelihood over the AIS seeds, the first
+    included), stated_error (the largest stated AIS error among them), log_likelihood_more_betas
+    and its error, shift (that minus log_likelihood: positive when the longer annealing finds a
+    smaller ln Z) and, for RBMs small enough to enumerate, exact (the exact log-likelihood)."""
+    import pandas as pd
+
+    store = store or Store()
+    if betas_factor < 1:
+        raise ValueError(f"betas_factor must be >= 1, got {betas_factor}")
+    if not ais_seeds:
+        raise ValueError(f"ais_seeds must name at least one seed, got {ais_seeds!r}")
+    data_names = _data_names(temperatures, progress)
+    jobs = []
+    for T in temperatures:
+        for penalty, alpha in settings:
+            alpha = 0.0 if penalty == "none" else alpha
+            config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden) | {
+                "ais_seeds": [seed + offset for offset in ais_seeds], "betas_factor": betas_factor}
+            label = _label(T, penalty, alpha, seed, n_iter, n_hidden) + f"-seeds{len(ais_seeds)}-betas{betas_factor}x"
+            jobs.append((config, label, T, penalty, alpha))
+    _compute_missing(store, "aischeck", [(c, l, T) for c, l, T, *_ in jobs], _recheck_ais, n_jobs, progress,
+                     "AIS recheck")
+    rows = []
+    for config, label, T, penalty, alpha in jobs:
+        arrays, sidecar = store.load(artifact_name("aischeck", config, label))
+        minus_f, minus_f_se = sidecar["info"]["minus_free_energy"]
+        n = len(config["ais_seeds"])
+        log_likelihood = minus_f - arrays["log_z"]
+        row = {"T": T, "penalty": penalty, "alpha": alpha, "seed": seed,
+               "log_likelihood": log_likelihood[0],
+               "seed_spread": float(np.std(log_likelihood[:n], ddof=1)) if n > 1 else np.nan,
+               "stated_error": float(arrays["log_z_error"][:n].max()),
+               "log_likelihood_more_betas": log_likelihood[n],
+               "log_likelihood_more_betas_error": float(arrays["log_z_error"][n]),
+               "shift": log_likelihood[n] - log_likelihood[0]}
+        if "exact_log_z" in sidecar["info"]:
+            row["exact"] = minus_f - sidecar["info"]["exact_log_z"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def ais_recheck_long(temperatures=TEMPERATURES, **options):
+    """ais_recheck of paper_epochs_by_temperature's runs (L1 at the paper's alpha, 200 epochs)."""
+    return ais_recheck(temperatures, (("l1", experiments.PAPER_RBM["alpha"]),),
+                       n_iter=experiments.PAPER_RBM["n_iter"], **options)

@@ -52,15 +52,16 @@ def ais(W, b, c, *, n_chains: int = 100, n_betas: int = 10_000, base_visible_bia
     rng = np.random.default_rng(random_state)
     n_hidden = W.shape[0]
 
-    def log_p_star(V, beta):
-        return (1 - beta) * V @ a + beta * V @ c + _softplus(beta * (V @ W.T + b)).sum(axis=1)
+    def log_p_star(V, hidden_input, beta):  # hidden_input = V W^T + b
+        return (1 - beta) * V @ a + beta * V @ c + _softplus(beta * hidden_input).sum(axis=1)
 
     V = (rng.random((n_chains, len(c))) < 1 / (1 + np.exp(-a))).astype(np.float64)
     log_w = np.zeros(n_chains)
     betas = np.linspace(0.0, 1.0, n_betas)
     for prev, beta in zip(betas[:-1], betas[1:]):
-        log_w += log_p_star(V, beta) - log_p_star(V, prev)
-        H = (rng.random((n_chains, n_hidden)) < 1 / (1 + np.exp(-beta * (V @ W.T + b)))).astype(np.float64)
+        hidden_input = V @ W.T + b
+        log_w += log_p_star(V, hidden_input, beta) - log_p_star(V, hidden_input, prev)
+        H = (rng.random((n_chains, n_hidden)) < 1 / (1 + np.exp(-beta * hidden_input))).astype(np.float64)
         V = (rng.random(V.shape) < 1 / (1 + np.exp(-((1 - beta) * a + beta * (H @ W + c))))).astype(np.float64)
     log_z_base = _softplus(a).sum() + n_hidden * np.log(2.0)
     log_mean = logsumexp(log_w) - np.log(n_chains)
