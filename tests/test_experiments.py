@@ -92,13 +92,15 @@ def test_ais_recheck_repeats_the_sweep_and_brackets_the_exact_value(tmp_path):
     on an RBM small enough to enumerate, every AIS estimate is within 4 stated errors of exact."""
     store, T = Store(tmp_path), experiments.PAPER_T
     small = dict(n_iter=1, n_hidden=4, store=store, progress=False)
-    table = sweep.ais_recheck(temperatures=(T,), settings=(("l1", 1e-3),), ais_seeds=(0, 1), betas_factor=2, **small)
-    point = sweep.temperature_sweep((T,), (("l1", 1e-3),), (0,), **small)
-    row = table.iloc[0]
-    assert row["log_likelihood"] == point["log_likelihood"].iloc[0]
-    assert row["seed_spread"] > 0 and row["shift"] != 0
-    assert abs(row["log_likelihood"] - row["exact"]) < 4 * row["stated_error"]
-    assert abs(row["log_likelihood_more_betas"] - row["exact"]) < 4 * row["log_likelihood_more_betas_error"]
+    table = sweep.ais_recheck(temperatures=(T,), settings=(("l1", 1e-3),), seeds=(0, 1), ais_seeds=(0, 1),
+                              betas_factor=2, **small)
+    points = sweep.temperature_sweep((T,), (("l1", 1e-3),), (0, 1), **small)
+    assert list(table["seed"]) == [0, 1]
+    assert list(table["log_likelihood"]) == list(points["log_likelihood"])
+    for _, row in table.iterrows():
+        assert row["seed_spread"] > 0 and row["shift"] != 0
+        assert abs(row["log_likelihood"] - row["exact"]) < 4 * row["stated_error"]
+        assert abs(row["log_likelihood_more_betas"] - row["exact"]) < 4 * row["log_likelihood_more_betas_error"]
 
 
 def test_ais_recheck_refuses_bad_settings(tmp_path):

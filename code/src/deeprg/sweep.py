@@ -25,6 +25,8 @@ TEMPERATURES = (2.0, T_C, experiments.PAPER_T, 3.0)  # below, at and above T_c
 MEASURE_EVERY = 10  # epochs between measurements in measured_by_epoch
 AIS_SEEDS = (0, 1, 2)  # AIS seeds of ais_recheck (offsets from the point's seed, whose own comes first)
 BETAS_FACTOR = 10  # ais_recheck's longer annealing: this many times the sweep's intermediate distributions
+# (temperatures, settings) of the point whose AIS the 20-epoch recheck finds failing (seed 0): rechecked for all seeds
+AIS_SUSPECT = ((3.0,), (("l1", experiments.PAPER_RBM["alpha"]),))
 TEMPERATURE_SETTINGS = (("none", 0.0), ("l2", 1e-3), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
 
 
@@ -248,12 +250,13 @@ def measured_by_epoch(temperatures=TEMPERATURES, every: int = MEASURE_EVERY, see
                       for config, label, T in jobs], ignore_index=True)
 
 
-def ais_recheck(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seed: int = 0,
+def ais_recheck(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seeds=(0,),
                 ais_seeds=AIS_SEEDS, betas_factor: int = BETAS_FACTOR, n_iter: int = N_EPOCHS,
                 n_hidden: int = 400, n_jobs: int = 1, store: Store | None = None, progress: bool = True):
     """How far the sweep's AIS log-likelihoods can be trusted: the points of temperature_sweep
-    for one seed, retrained (same trajectories), with ln Z estimated again by AIS with other
-    seeds at the sweep's settings and with betas_factor times the intermediate distributions.
+    for the given training seeds (seed 0 by default), retrained (same trajectories), with ln Z
+    estimated again by AIS with other seeds at the sweep's settings and with betas_factor times
+    the intermediate distributions.
 
     One row per point: log_likelihood (the sweep's own AIS seed: it equals the sweep's value),
     seed_spread (standard deviation of the log-likelihood over the AIS seeds, the first
@@ -272,14 +275,15 @@ def ais_recheck(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seed: 
     for T in temperatures:
         for penalty, alpha in settings:
             alpha = 0.0 if penalty == "none" else alpha
-            config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden) | {
-                "ais_seeds": [seed + offset for offset in ais_seeds], "betas_factor": betas_factor}
-            label = _label(T, penalty, alpha, seed, n_iter, n_hidden) + f"-seeds{len(ais_seeds)}-betas{betas_factor}x"
-            jobs.append((config, label, T, penalty, alpha))
+            for seed in seeds:
+                config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden) | {
+                    "ais_seeds": [seed + offset for offset in ais_seeds], "betas_factor": betas_factor}
+                label = _label(T, penalty, alpha, seed, n_iter, n_hidden) + f"-seeds{len(ais_seeds)}-betas{betas_factor}x"
+                jobs.append((config, label, T, penalty, alpha, seed))
     _compute_missing(store, "aischeck", [(c, l, T) for c, l, T, *_ in jobs], _recheck_ais, n_jobs, progress,
                      "AIS recheck")
     rows = []
-    for config, label, T, penalty, alpha in jobs:
+    for config, label, T, penalty, alpha, seed in jobs:
         arrays, sidecar = store.load(artifact_name("aischeck", config, label))
         minus_f, minus_f_se = sidecar["info"]["minus_free_energy"]
         n = len(config["ais_seeds"])
