@@ -108,3 +108,11 @@ def test_ais_recheck_refuses_bad_settings(tmp_path):
         sweep.ais_recheck(betas_factor=0, store=Store(tmp_path), progress=False)
     with pytest.raises(ValueError, match="ais_seeds"):
         sweep.ais_recheck(ais_seeds=(), store=Store(tmp_path), progress=False)
+
+
+def test_ais_flagged_compares_the_shift_with_the_combined_stated_errors():
+    import pandas as pd
+
+    check = pd.DataFrame({"shift": [-5.0, -3.0, 2.5], "stated_error": [1.0, 0.6, 0.3],
+                          "log_likelihood_more_betas_error": [0.0, 0.8, 0.4]})
+    assert list(sweep.ais_flagged(check)) == [True, False, True]  # 5 > 4, 3 < 4, 2.5 > 2

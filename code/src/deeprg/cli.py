@@ -39,8 +39,7 @@ def _reproduce(args):
         (f"200 epochs at each temperature, measured every {sweep.MEASURE_EVERY}", lambda: sweep.measured_by_epoch(n_jobs=2)),
         ("AIS rechecked at 20 epochs", lambda: sweep.ais_recheck(n_jobs=2)),
         ("AIS rechecked at 200 epochs", lambda: sweep.ais_recheck_long(n_jobs=2)),
-        ("AIS rechecked on every seed of the point it fails on",
-         lambda: sweep.ais_recheck(*sweep.AIS_SUSPECT, seeds=sweep.SEEDS, n_jobs=2)),
+        ("AIS rechecked on every seed of the points it fails on", lambda: sweep.ais_recheck_flagged(n_jobs=2)),
         ("RBM flow", lambda: experiments.rbm_flow()),
     ]
     for label, step in steps:

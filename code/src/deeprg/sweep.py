@@ -25,8 +25,6 @@ TEMPERATURES = (2.0, T_C, experiments.PAPER_T, 3.0)  # below, at and above T_c
 MEASURE_EVERY = 10  # epochs between measurements in measured_by_epoch
 AIS_SEEDS = (0, 1, 2)  # AIS seeds of ais_recheck (offsets from the point's seed, whose own comes first)
 BETAS_FACTOR = 10  # ais_recheck's longer annealing: this many times the sweep's intermediate distributions
-# (temperatures, settings) of the point whose AIS the 20-epoch recheck finds failing (seed 0): rechecked for all seeds
-AIS_SUSPECT = ((3.0,), (("l1", experiments.PAPER_RBM["alpha"]),))
 TEMPERATURE_SETTINGS = (("none", 0.0), ("l2", 1e-3), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
 
 
@@ -305,3 +303,21 @@ def ais_recheck_long(temperatures=TEMPERATURES, **options):
     """ais_recheck of paper_epochs_by_temperature's runs (L1 at the paper's alpha, 200 epochs)."""
     return ais_recheck(temperatures, (("l1", experiments.PAPER_RBM["alpha"]),),
                        n_iter=experiments.PAPER_RBM["n_iter"], **options)
+
+
+def ais_flagged(check, n_sigma: float = 4.0):
+    """Rows of an ais_recheck table whose longer annealing moves the log-likelihood by more
+    than n_sigma combined stated errors (a boolean Series)."""
+    return check["shift"].abs() > n_sigma * np.hypot(check["stated_error"], check["log_likelihood_more_betas_error"])
+
+
+def ais_recheck_flagged(seeds=SEEDS, **options):
+    """ais_recheck on every training seed of the points that ais_recheck(**options) flags
+    (ais_flagged); an empty table if it flags none."""
+    import pandas as pd
+
+    check = ais_recheck(**options)
+    options = {key: value for key, value in options.items() if key not in ("temperatures", "settings", "seeds")}
+    tables = [ais_recheck((row["T"],), ((row["penalty"], row["alpha"]),), seeds=seeds, **options)
+              for _, row in check[ais_flagged(check)].iterrows()]
+    return pd.concat(tables, ignore_index=True) if tables else check.iloc[:0]
