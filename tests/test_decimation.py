@@ -52,3 +52,10 @@ def test_decimation_table_flows_to_zero_coupling_and_keeps_the_free_energy():
 def test_bad_ring(n, K, match):
     with pytest.raises(ValueError, match=match):
         decimation.ring_rbm(n, K)
+
+
+def test_both_marginals_are_the_same_decimated_ring():
+    """The hand-built RBM maps n spins to n spins: its hidden marginal is the visible one."""
+    table = decimation.decimation_table(0.7, n=8)
+    assert np.allclose(table["K_hidden"], table["K_fit"], atol=1e-10)
+    assert np.allclose(table["K_fit"], [decimation.decimated_coupling(K) for K in table["K"]], atol=1e-10)

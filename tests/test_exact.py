@@ -85,3 +85,22 @@ def test_bad_size(bad):
 def test_entropy_equals_enumeration(T):
     configs, p = exact.boltzmann_weights(3, 4, T)
     assert 12 * exact.entropy_per_spin(4, T, m=3) == pytest.approx(-(p * np.log(p)).sum(), rel=1e-10)
+
+
+def test_correlation_length_is_minus_inverse_gamma_0_and_diverges_at_t_c():
+    from deeprg.exact import _gammas
+
+    for T in (2.451, 3.0, 5.0):
+        g0 = _gammas(1.0 / T, 4, 4)[0][0]
+        assert exact.correlation_length(T) == pytest.approx(-1.0 / g0, rel=1e-12)
+    assert exact.correlation_length(exact.T_C * 1.0001) > 1e3
+    assert exact.correlation_length(3.0) < exact.correlation_length(2.451)
+    with pytest.raises(ValueError, match="T must be above T_c"):
+        exact.correlation_length(2.0)
+
+
+def test_nearest_neighbour_correlation_matches_enumeration():
+    configs = exact.all_configurations(3, 3)
+    _, p = exact.boltzmann_weights(3, 3, 2.451)
+    bonds = (configs * np.roll(configs, 1, axis=1)).mean(axis=(1, 2))
+    assert exact.nearest_neighbour_correlation(3, 2.451) == pytest.approx(float(p @ bonds), rel=1e-10)

@@ -1,7 +1,10 @@
 """The book without Quarto: _quarto.yml agrees with report/, every chapter's Python cells and
-inline expressions execute in a Jupyter kernel from the committed caches, and every
-cross-reference and citation resolves."""
+inline expressions execute in a Jupyter kernel from the committed caches, every
+cross-reference and citation resolves, no math holds an inline expression (which Quarto
+would print as escaped TeX), and the committed freeze was made from the chapters as they are."""
 
+import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -12,7 +15,8 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "_quarto.yml").read_text())
-CHAPTERS = [c for c in CONFIG["book"]["chapters"] if isinstance(c, str)]
+CHAPTERS = [c for c in CONFIG["book"]["chapters"] + CONFIG["book"].get("appendices", []) if isinstance(c, str)]
+FORMATS = {"html": "html.json", "typst": "typ.json"}
 CELL = re.compile(r"^```\{python\}[^\n]*\n(.*?)^```\s*$", re.S | re.M)
 INLINE = re.compile(r"(?<!`)`\{python\}\s+([^`]+)`")
 CROSSREF = re.compile(r"(?<![\w@])@((?:fig|tbl|eq|sec)-[\w-]+)")
@@ -27,6 +31,13 @@ def prose(text):
     """Markdown without code cells, fenced blocks or inline code."""
     text = re.sub(r"^```.*?^```\s*$", "", text, flags=re.S | re.M)
     return re.sub(r"`[^`]*`", "", text)
+
+
+def inline_math(text):
+    """The $...$ spans of a chapter's prose (display math and code cells removed)."""
+    text = re.sub(r"^```.*?^```\s*$", "", text, flags=re.S | re.M)
+    text = re.sub(r"\$\$.*?\$\$", "", text, flags=re.S)
+    return re.findall(r"(?<![\\$])\$(?!\$)((?:[^$\\]|\\.)+?)\$", text)
 
 
 def test_quarto_lists_existing_files_and_every_chapter():
@@ -48,6 +59,24 @@ def test_cross_references_resolve():
     for chapter in CHAPTERS:
         missing = set(CROSSREF.findall(prose(source(chapter)))) - labels
         assert not missing, f"{chapter}: unresolved {sorted(missing)}"
+
+
+def test_math_holds_no_inline_expression_and_no_plain_tex_font_switch():
+    for chapter in CHAPTERS:
+        for math in inline_math(source(chapter)):
+            assert "`" not in math, f"{chapter}: inline code inside ${math}$ prints as escaped TeX"
+            assert "\\rm" not in math, f"{chapter}: use \\mathrm{{}} in ${math}$"
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if CELL.search(source(c))])
+def test_freeze_was_made_from_the_chapter_as_it_is(chapter):
+    """Each format's freeze records the md5 of the chapter (LF line endings) it executed."""
+    want = hashlib.md5(source(chapter).replace("\r\n", "\n").encode()).hexdigest()
+    for name in FORMATS.values():
+        frozen = ROOT / "_freeze" / chapter.removesuffix(".qmd") / "execute-results" / name
+        assert frozen.is_file(), f"{frozen.relative_to(ROOT)} missing: render the book and commit _freeze/"
+        assert json.loads(frozen.read_text())["hash"] == want, (
+            f"{chapter} changed after its freeze ({name}): render the book and commit _freeze/")
 
 
 def test_every_figure_and_table_cell_has_a_caption():
@@ -72,7 +101,13 @@ def test_chapter_cells_execute(chapter):
     text = source(chapter)
     cells = [nbformat.v4.new_code_cell(c) for c in CELL.findall(text)]
     inline = INLINE.findall(text)
-    cells.append(nbformat.v4.new_code_cell("_inline = [" + ",\n".join(f"str({e})" for e in inline) + "]"))
+    # An inline value is printed through its plain-text repr unless it renders as Markdown: TeX
+    # ("$", "\\") then shows escaped, and so does a character Python's repr escapes.
+    cells.append(nbformat.v4.new_code_cell(
+        "_inline = [" + ",\n".join(f"({e})" for e in inline) + "]\n"
+        "_bad = [str(v) for v in _inline if not hasattr(v, '_repr_markdown_')\n"
+        "        and ('$' in str(v) or '\\\\' in str(v) or repr(str(v))[1:-1] != str(v))]\n"
+        "assert not _bad, _bad"))
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     NotebookClient(nb, timeout=600, kernel_name="python3",

@@ -15,11 +15,6 @@ def mean_and_error(x) -> tuple[float, float]:
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))
 
 
-def pm(pair, digits=3) -> str:
-    """A (mean, error) pair as text: 'mean ± error'."""
-    return f"{pair[0]:.{digits}f} ± {pair[1]:.{digits}f}"
-
-
 def locality_by_layer(dbn, shape=(40, 40)) -> list[np.ndarray]:
     """rg.locality of every unit's effective receptive field, one array per layer."""
     return [rg.locality(dbn.receptive_fields(layer), shape) for layer in range(len(dbn.rbms))]
@@ -81,16 +76,6 @@ def network_summary(dbn, configs, shape=(40, 40)):
     return pd.DataFrame(rows).set_index("layer")
 
 
-def format_summary(summary):
-    """network_summary as strings 'mean ± error' for a table."""
-    out = summary.copy()
-    for col, digits in (("locality", 3), ("participation", 3), ("reconstruction_error", 4), ("nn_correlation", 3)):
-        out[col] = [pm(pair, digits) for pair in summary[col]]
-    for col in ("locality_block", "participation_block"):
-        out[col] = [f"{v:.3f}" for v in summary[col]]
-    return out
-
-
 def _neighbour_pairs(side: int) -> np.ndarray:
     """Index pairs (right and down neighbours) of a side x side torus of blocks."""
     i, j = np.divmod(np.arange(side * side), side)
@@ -150,11 +135,11 @@ def over_seeds(table, by, key):
 
 
 def seed_table(table, by, columns):
-    """For the report: "mean ± standard error" over seeds of each column, one row per group."""
+    """(mean, standard error) over seeds of each column, one row per group (fmt.table prints it)."""
     import pandas as pd
 
     stats = {c: over_seeds(table, by, c) for c in columns}
-    return pd.DataFrame({c: [f"{m:.4g} ± {e:.2g}" for m, e in zip(st["mean"], st["error"])] for c, st in stats.items()},
+    return pd.DataFrame({c: list(zip(st["mean"], st["error"])) for c, st in stats.items()},
                         index=stats[columns[0]].index)
 
 
@@ -205,3 +190,8 @@ def kl_from_log_likelihood(mean_log_likelihood, L: int, T: float):
     from . import exact
 
     return -np.asarray(mean_log_likelihood) - L * L * exact.entropy_per_spin(L, T)
+
+
+def with_kl(table, L: int = 40):
+    """A copy of a table with columns log_likelihood and T, plus kl = kl_from_log_likelihood."""
+    return table.assign(kl=[kl_from_log_likelihood(ll, L, T) for ll, T in zip(table["log_likelihood"], table["T"])])

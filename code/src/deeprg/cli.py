@@ -33,6 +33,7 @@ def _reproduce(args):
         ("paper DBN and penalty variants", lambda: experiments.penalty_dbns()),
         ("scikit-learn DBN", lambda: experiments.sklearn_dbn()),
         ("trace condition", lambda: experiments.trace_condition()),
+        ("trace condition, exact fits", lambda: experiments.trace_condition_exact()),
         ("penalty sweep", lambda: sweep.penalty_sweep(n_jobs=2)),
         ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2)),
         ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2)),

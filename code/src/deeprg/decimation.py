@@ -5,8 +5,14 @@ bipartite: every odd spin touches only even ones. Its Boltzmann distribution is 
 exactly the joint distribution of an RBM whose two layers are the odd and the even spins,
 with no couplings inside a layer. Tracing one layer out is decimation: it leaves a ring of n
 spins with coupling K', tanh K' = tanh^2 K, and ln Z_2n(K) = n ln(2 sqrt(cosh 2K)) + ln Z_n(K').
-Repeating the construction on the decimated ring stacks these RBMs into a deep network whose
-weights between successive layers are the couplings K, K', K'', ..."""
+Both marginals, visible and hidden, are such n-spin rings at K': the RBM maps n spins to n
+spins and coarse-grains nothing between its layers; the decimation K -> K' happens between
+the joint distribution and either marginal. The next RBM of the "stack" splits the previous
+visible marginal (the n-ring at K') into two layers of n/2 spins again; it is not trained on
+the previous hidden layer, as a deep belief network's next layer would be.
+
+Signs: this package's energy is E = -v W h - b h - c v (so p ~ e^{-E}), and the ferromagnetic
+ring needs W = +4K; in the paper's convention E = +v W h + ... the same ring has W = -4K."""
 
 from __future__ import annotations
 
@@ -43,6 +49,12 @@ def ring_rbm(n: int, K: float) -> RBM:
     return set_parameters(RBM(n, dtype="float64"), W, np.full(n, -4 * K), np.full(n, -4 * K))
 
 
+def swap_layers(rbm: RBM) -> RBM:
+    """The same joint distribution with visible and hidden layers exchanged (W -> W^T)."""
+    return set_parameters(RBM(rbm.components_.shape[0], dtype="float64"), rbm.components_.T,
+                          rbm.intercept_visible_, rbm.intercept_hidden_)
+
+
 def marginal_coupling(rbm: RBM) -> dict:
     """Fit ln p(v) = a + K' sum_j s_j s_{j+1} (ring, s = 2v - 1) to the RBM's exact visible
     marginal over all 2^n configurations (least squares). Returns K', the largest absolute
@@ -60,7 +72,7 @@ def decimation_table(K: float, n: int = 16) -> "pandas.DataFrame":
     """The stack of hand-built RBMs from a ring of 2n spins at coupling K down to 4 spins.
 
     Per level: ring size, K, the coupling K' of the RBM's exact visible marginal and its fit
-    residual, tanh^2 K (for tanh K'), and the free energy bookkeeping
+    residual, the coupling of its exact hidden marginal (the same K': no coarse-graining from v to h), tanh^2 K (for tanh K'), and the free energy bookkeeping
     ln Z_2n(K) - [n ln(2 sqrt(cosh 2K)) + ln Z_n(K')] computed from the RBM's exact ln Z."""
     import pandas as pd
 
@@ -68,7 +80,8 @@ def decimation_table(K: float, n: int = 16) -> "pandas.DataFrame":
     while n >= 2:
         fit = marginal_coupling(ring_rbm(n, K))
         log_z_ring = fit["log_z"] + 2 * n * K
-        rows.append({"spins": 2 * n, "K": K, "K_fit": fit["coupling"], "residual": fit["residual"],
+        hidden = marginal_coupling(swap_layers(ring_rbm(n, K)))["coupling"]
+        rows.append({"spins": 2 * n, "K": K, "K_fit": fit["coupling"], "K_hidden": hidden, "residual": fit["residual"],
                      "tanh_fit": np.tanh(fit["coupling"]), "tanh2_K": np.tanh(K) ** 2,
                      "free_energy_gap": log_z_ring - (n * np.log(2 * np.sqrt(np.cosh(2 * K)))
                                                       + ring_log_partition(n, decimated_coupling(K))),

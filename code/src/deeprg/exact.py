@@ -129,6 +129,11 @@ def energy_per_spin(L: int, T: float, m: int | None = None) -> float:
     return -_log_z_and_derivatives(m, n, 1.0 / check_temperature(T))[1] / (m * n)
 
 
+def nearest_neighbour_correlation(L: int, T: float, m: int | None = None) -> float:
+    """Exact <s_i s_j> over nearest neighbours of the torus: -u/2, since each spin owns two bonds."""
+    return -0.5 * energy_per_spin(L, T, m)
+
+
 def specific_heat_per_spin(L: int, T: float, m: int | None = None) -> float:
     """Exact specific heat per spin, c = (K^2 / N) d^2 ln Z / dK^2 (k_B = 1)."""
     m, n = _torus(L, m)
@@ -141,6 +146,17 @@ def entropy_per_spin(L: int, T: float, m: int | None = None) -> float:
     Boltzmann distribution, the best mean log-likelihood any model of it can reach is -N s."""
     m, n = _torus(L, m)
     return log_partition(n, T, m) / (m * n) + energy_per_spin(n, T, m) / T
+
+
+def correlation_length(T: float) -> float:
+    """Exact correlation length of the infinite square lattice above T_c, in lattice spacings:
+    1/xi = ln coth K - 2K = -gamma_0 (the decay of the row-to-row correlation, from the largest
+    two eigenvalues of Onsager's transfer matrix); it diverges as T -> T_c."""
+    T = check_temperature(T)
+    if T <= T_C:
+        raise ValueError(f"T must be above T_c = {T_C:.6f} for the paramagnetic correlation length, got {T}")
+    K = 1.0 / T
+    return float(1.0 / (np.log(1.0 / np.tanh(K)) - 2 * K))
 
 
 def temperature_from_energy(L: int, u: float, T_range=(0.5, 50.0), clip: bool = False) -> float:

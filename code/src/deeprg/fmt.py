@@ -1,0 +1,167 @@
+"""How the book prints numbers and tables, in one place.
+
+A value with an error is rounded by the Particle Data Group's rule: the error keeps two
+significant figures when its three leading digits are 100-354, one when they are 355-949, and
+is rounded up to two (1.0 of the next decade) when they are 950-999; the value keeps the same
+decimal place. Negative numbers get a true minus sign. Tables become Markdown pipe tables, which
+Quarto renders natively in both formats; in them the spaces around "±" and "×" are non-breaking,
+so a value and its error stay on one line. (Prose keeps plain spaces: Quarto prints an inline
+expression's plain-text repr, in which Python escapes a no-break space as "\\xa0".)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+NBSP = "\u00a0"
+MINUS = "\u2212"
+DASH = "\u2014"  # printed for a missing value (NaN)
+
+# Column names of the package's tables -> headers a reader understands.
+HEADERS = {
+    "T": "T", "penalty": "penalty", "alpha": "α", "seed": "seed", "layer": "layer", "units": "units",
+    "block": "block b", "hidden": "hidden units", "epochs": "epochs", "algorithm": "algorithm",
+    "locality": "locality", "locality_block": "block's locality",
+    "participation": "participation", "participation_block": "block's participation",
+    "reconstruction_error": "reconstruction MSE", "nn_correlation": "NN correlation",
+    "sparsity": "fraction $\\lvert w\\rvert < 10^{-3}$", "pseudo_likelihood": "pseudo-likelihood",
+    "log_likelihood": "log-likelihood (nats)", "kl": "KL (nats)",
+    "abs_m_blocks": "blocks' ⟨|m|⟩", "abs_m_hidden": "units' ⟨|m|⟩",
+    "nn_blocks": "blocks' NN corr.", "nn_hidden": "units' NN corr.",
+    "best_match": "best match", "blocks_matched": "blocks matched",
+}
+PENALTIES = {"l1": "L1", "l2": "L2", "none": "none"}
+
+
+def _signed(text: str) -> str:
+    return text.replace("-", MINUS)
+
+
+def _decimals(error: float) -> int:
+    """Decimal places that round `error` (> 0) by the PDG rule (negative: tens, hundreds...)."""
+    exponent = math.floor(math.log10(error))
+    leading = round(error / 10 ** (exponent - 2))
+    if leading >= 1000:  # 999.6 rounds up a decade
+        exponent, leading = exponent + 1, 100
+    # 100-354: two figures; 355-949: one; 950-999: one, which rounds to 1.0 of the next decade
+    return 1 - exponent if leading <= 354 else -exponent
+
+
+def _fixed(x: float, decimals: int) -> str:
+    rounded = round(x, decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return _signed(f"{rounded:.{max(decimals, 0)}f}")
+
+
+def pm(value, error=None) -> str:
+    """'value ± error' rounded by the PDG rule; pm((value, error)) also works. A zero error
+    prints the value alone (four significant figures), a NaN prints a dash."""
+    if error is None:
+        value, error = value
+    value, error = float(value), float(error)
+    if math.isnan(value) or math.isnan(error):
+        return DASH
+    if error == 0:
+        return num(value)
+    d = _decimals(abs(error))
+    return f"{_fixed(value, d)} ± {_fixed(abs(error), d)}"
+
+
+def num(x, decimals: int | None = None, sig: int = 4) -> str:
+    """A number with a true minus sign: `decimals` fixed places, or else `sig` significant
+    figures (integers print whole, NaN as a dash)."""
+    if isinstance(x, (int, np.integer)):
+        return _signed(f"{x:,}" if abs(x) >= 10_000 else f"{x}")
+    x = float(x)
+    if math.isnan(x):
+        return DASH
+    if decimals is not None:
+        return _fixed(x, decimals)
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) < 10**sig:
+        return _signed(f"{int(x)}")
+    text = _fixed(x, sig - 1 - math.floor(math.log10(abs(x))))
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class Math(str):
+    """Text holding TeX math ($...$). Jupyter shows it as Markdown, so a Quarto inline expression
+    that returns it renders the math instead of printing escaped TeX; matplotlib's mathtext and
+    fmt.table's Markdown cells read it as it is. (Joining Math strings gives a plain str: wrap
+    the result in Math again.)"""
+
+    def _repr_markdown_(self):
+        return str(self)
+
+
+def change(x: float, decimals: int) -> str:
+    """A difference with its sign always shown: +1.2, −0.3, 0.0."""
+    text = num(x, decimals)
+    return text if text.startswith(MINUS) or float(text) == 0 else "+" + text
+
+
+def power10(x: float) -> Math:
+    """A positive number as math, '$a \\times 10^{n}$' (or '$10^{n}$' when a = 1):
+    0.0002 -> '$2 \\times 10^{-4}$'."""
+    if x == 0:
+        return Math("$0$")
+    exponent = math.floor(math.log10(abs(x)) + 1e-12)
+    mantissa = x / 10**exponent
+    power = f"10^{{{exponent}}}"
+    return Math(f"${power}$" if abs(mantissa - 1) < 1e-9 else f"${mantissa:g} \\times {power}$")
+
+
+def sci(x: float, digits: int = 2) -> Math:
+    """A number in scientific notation as math, '$-7 \\times 10^{-14}$', with `digits` significant
+    figures ('$0$' for zero): for quantities that span many decades."""
+    if x == 0 or math.isnan(x):
+        return Math("$0$" if x == 0 else DASH)
+    exponent = math.floor(math.log10(abs(x)))
+    mantissa = round(x / 10**exponent, digits - 1)
+    if abs(mantissa) >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return Math(f"${mantissa:.{digits - 1}f} \\times 10^{{{exponent}}}$")
+
+
+def penalty(name: str, alpha: float | None = None) -> Math:
+    """'L1 at $2 \\times 10^{-4}$', 'L2 at $10^{-3}$' or 'none'."""
+    label = PENALTIES.get(name, name)
+    return Math(label if name == "none" or alpha is None else f"{label} at {power10(alpha)}")
+
+
+def _cell(x, format=None) -> str:
+    if format is not None:
+        return format(x)
+    if isinstance(x, str):
+        return x.replace("|", "\\|")
+    if isinstance(x, tuple) and len(x) == 2:
+        return pm(x)
+    if isinstance(x, (bool, np.bool_)):
+        return "yes" if x else "no"
+    return num(x).replace("|", "\\|")
+
+
+FORMATS = {"alpha": lambda a: "0" if a == 0 else power10(a), "penalty": lambda p: PENALTIES.get(p, p)}
+
+
+def table(df, index: bool = True, headers: dict | None = None, formats: dict | None = None):
+    """A pandas DataFrame as a Markdown pipe table (an IPython Markdown object). Cells that are
+    (value, error) pairs print with pm, numbers with num, strings as they are, unless
+    `formats` (after FORMATS) maps the column to a function; column names go through HEADERS
+    (then `headers`); the index's levels become the first columns."""
+    from IPython.display import Markdown
+
+    names, formats = HEADERS | (headers or {}), FORMATS | (formats or {})
+    frame = df.reset_index() if index else df
+    columns = [str(c) for c in frame.columns]
+    header = [names.get(c, c) for c in columns]
+    rows = [[_cell(x, formats.get(c)).replace(" ± ", f"{NBSP}±{NBSP}").replace(" × ", f"{NBSP}×{NBSP}")
+             for x, c in zip(row, columns)] for row in frame.itertuples(index=False)]
+    # Pandoc sizes a wide pipe table's columns by the dashes under the header: make them
+    # proportional to each column's longest entry (the header's longest word counts too).
+    widths = [max([len(w) for w in h.split()] + [len(r[k]) for r in rows]) for k, h in enumerate(header)]
+    lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |", "|" + "|".join("-" * max(w, 3) for w in widths) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return Markdown("\n".join(lines))

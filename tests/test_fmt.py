@@ -1,0 +1,68 @@
+"""The book's number formatting: the PDG rounding rule, signs, dashes and tables."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from deeprg import fmt
+
+S = " "
+N = fmt.NBSP
+
+
+@pytest.mark.parametrize("value, error, text", [
+    (0.4237, 0.0123, f"0.424{S}±{S}0.012"),      # leading digits 123: two figures
+    (0.4237, 0.0456, f"0.42{S}±{S}0.05"),        # 456: one figure
+    (0.5, 0.0097, f"0.500{S}±{S}0.010"),         # 970: rounds up a decade, two figures
+    (1835.2, 43.7, f"1840{S}±{S}40"),            # errors above ten round the value to tens
+    (0.7123, 0.00004, f"0.71230{S}±{S}0.00004"),  # never "± 0.000"
+    (-1.15153, 0.00031, f"{fmt.MINUS}1.15153{S}±{S}0.00031"),
+])
+def test_pm_rounds_by_the_pdg_rule(value, error, text):
+    assert fmt.pm(value, error) == text
+    assert fmt.pm((value, error)) == text
+
+
+def test_pm_without_an_error_or_with_nan():
+    assert fmt.pm(3.14159, 0) == "3.142"
+    assert fmt.pm(math.nan, math.nan) == fmt.DASH
+
+
+def test_num_and_power10():
+    assert fmt.num(2.2691853) == "2.269"
+    assert fmt.num(2.0) == "2"
+    assert fmt.num(20000) == "20,000"
+    assert fmt.num(-0.5, decimals=2) == f"{fmt.MINUS}0.50"
+    assert fmt.power10(2e-4) == "$2 \\times 10^{-4}$"
+    assert fmt.power10(1e-3) == "$10^{-3}$"
+    assert fmt.penalty("l1", 2e-4) == "L1 at $2 \\times 10^{-4}$" and fmt.penalty("none", 0.0) == "none"
+    assert fmt.power10(1e-3)._repr_markdown_() == "$10^{-3}$"  # Quarto renders it as math
+
+
+def test_table_is_a_pipe_table_with_readable_headers():
+    df = pd.DataFrame({"penalty": ["l1", "none"], "alpha": [2e-4, 0.0], "locality": [(0.3, 0.01), (0.02, 0.001)]})
+    lines = fmt.table(df, index=False).data.splitlines()
+    assert lines[0] == "| penalty | α | locality |"
+    assert lines[1] == "|-------|------------------|---------------|"  # dashes as wide as the widest entry
+    assert lines[2] == f"| L1 | $2 \\times 10^{{-4}}$ | 0.300{N}±{N}0.010 |"  # no line break inside a value
+    assert lines[3] == f"| none | 0 | 0.0200{N}±{N}0.0010 |"
+
+
+def test_prose_strings_have_printable_reprs():
+    """Quarto prints an inline expression's repr: it must not contain escapes such as \\xa0."""
+    for text in (fmt.pm(0.4237, 0.0123), fmt.num(-1.5), fmt.change(0.5, 1)):
+        assert repr(text)[1:-1] == text
+
+
+def test_no_negative_zero_and_signed_changes():
+    assert fmt.num(-0.04, 1) == "0.0"
+    assert fmt.change(-0.04, 1) == "0.0"
+    assert fmt.change(0.6, 1) == "+0.6" and fmt.change(-42.8, 1) == f"{fmt.MINUS}42.8"
+
+
+def test_sci_for_quantities_spanning_decades():
+    assert fmt.sci(2.445e-1) == "$2.4 \\times 10^{-1}$"
+    assert fmt.sci(-7.04e-14, 1) == "$-7 \\times 10^{-14}$"
+    assert fmt.sci(9.96e-3) == "$1.0 \\times 10^{-2}$"  # rounding carries into the exponent
+    assert fmt.sci(0.0) == "$0$"
