@@ -94,3 +94,11 @@ def test_kl_of_the_exact_model_is_zero():
     mean_log_likelihood = (p * np.log(p)).sum()  # the Boltzmann distribution scored on itself
     assert analysis.kl_from_log_likelihood(mean_log_likelihood, 4, 2.5) == pytest.approx(0, abs=1e-9)
     assert analysis.kl_from_log_likelihood(mean_log_likelihood - 3.0, 4, 2.5) == pytest.approx(3.0)
+
+
+def test_coin_kl_is_the_entropy_deficit_and_vanishes_at_infinite_temperature():
+    from deeprg import exact
+
+    assert analysis.coin_kl(4, 2.451) == pytest.approx(16 * np.log(2) - 16 * exact.entropy_per_spin(4, 2.451))
+    assert analysis.coin_kl(4, 1e6) == pytest.approx(0.0, abs=1e-6)
+    assert analysis.coin_kl(4, 1.0) > analysis.coin_kl(4, 3.0) > 0

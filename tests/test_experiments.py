@@ -116,3 +116,20 @@ def test_ais_flagged_compares_the_shift_with_the_combined_stated_errors():
     check = pd.DataFrame({"shift": [-5.0, -3.0, 2.5], "stated_error": [1.0, 0.6, 0.3],
                           "log_likelihood_more_betas_error": [0.0, 0.8, 0.4]})
     assert list(sweep.ais_flagged(check)) == [True, False, True]  # 5 > 4, 3 < 4, 2.5 > 2
+
+
+def test_ordered_phase_splits_the_likelihood_by_magnetisation(tmp_path):
+    """The plain rows are the temperature sweep's points; the two signs' log-likelihoods average
+    to the whole; symmetrised data train another RBM."""
+    store, T = Store(tmp_path), sweep.ORDERED_T
+    small = dict(n_iter=1, n_hidden=4, store=store, progress=False)
+    table = sweep.ordered_phase(T, (("l1", 1e-3),), (0,), **small).set_index("symmetrised")
+    point = sweep.temperature_sweep((T,), (("l1", 1e-3),), (0,), **small)
+    assert table.loc[False, "log_likelihood"] == point["log_likelihood"].iloc[0]
+    assert table.loc[True, "log_likelihood"] != table.loc[False, "log_likelihood"]
+    for _, row in table.iterrows():
+        f = row["fraction_up"]
+        assert 0 < f < 1
+        whole = f * row["log_likelihood_up"] + (1 - f) * row["log_likelihood_down"]
+        assert whole == pytest.approx(row["log_likelihood"], rel=1e-9)
+        assert 0 <= row["chains_up_stay_up"] <= 1 and 0 <= row["chains_down_end_up"] <= 1

@@ -7,8 +7,7 @@ import pytest
 
 from deeprg import fmt
 
-S = " "
-N = fmt.NBSP
+S = N = fmt.NBSP
 
 
 @pytest.mark.parametrize("value, error, text", [
@@ -49,9 +48,12 @@ def test_table_is_a_pipe_table_with_readable_headers():
     assert lines[3] == f"| none | 0 | 0.0200{N}±{N}0.0010 |"
 
 
-def test_prose_strings_have_printable_reprs():
-    """Quarto prints an inline expression's repr: it must not contain escapes such as \\xa0."""
-    for text in (fmt.pm(0.4237, 0.0123), fmt.num(-1.5), fmt.change(0.5, 1)):
+def test_inline_strings_render_as_markdown_or_have_printable_reprs():
+    """Quarto prints an inline expression's plain repr unless it renders as Markdown: a value
+    with no-break spaces or TeX must be Markdown, and plain numbers need no escapes."""
+    for text in (fmt.pm(0.4237, 0.0123), fmt.power10(1e-3), fmt.sci(1e-9)):
+        assert text._repr_markdown_() == text
+    for text in (fmt.num(-1.5), fmt.change(0.5, 1)):
         assert repr(text)[1:-1] == text
 
 
@@ -62,7 +64,8 @@ def test_no_negative_zero_and_signed_changes():
 
 
 def test_sci_for_quantities_spanning_decades():
-    assert fmt.sci(2.445e-1) == "$2.4 \\times 10^{-1}$"
+    assert fmt.sci(2.445e-4) == "$2.4 \\times 10^{-4}$"
+    assert fmt.sci(2.445e-1) == "0.24"  # plain figures where they read well
     assert fmt.sci(-7.04e-14, 1) == "$-7 \\times 10^{-14}$"
     assert fmt.sci(9.96e-3) == "$1.0 \\times 10^{-2}$"  # rounding carries into the exponent
     assert fmt.sci(0.0) == "$0$"

@@ -192,6 +192,14 @@ def kl_from_log_likelihood(mean_log_likelihood, L: int, T: float):
     return -np.asarray(mean_log_likelihood) - L * L * exact.entropy_per_spin(L, T)
 
 
+def coin_kl(L: int, T: float) -> float:
+    """KL(p_data || fair coins) in nats per configuration, N ln 2 - N s(T): the baseline any
+    model of the L x L torus at T should beat (the exact model has KL = 0)."""
+    from . import exact
+
+    return L * L * (np.log(2.0) - exact.entropy_per_spin(L, T))
+
+
 def with_kl(table, L: int = 40):
     """A copy of a table with columns log_likelihood and T, plus kl = kl_from_log_likelihood."""
     return table.assign(kl=[kl_from_log_likelihood(ll, L, T) for ll, T in zip(table["log_likelihood"], table["T"])])

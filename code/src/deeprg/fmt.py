@@ -26,7 +26,7 @@ HEADERS = {
     "locality": "locality", "locality_block": "block's locality",
     "participation": "participation", "participation_block": "block's participation",
     "reconstruction_error": "reconstruction MSE", "nn_correlation": "NN correlation",
-    "sparsity": "fraction $\\lvert w\\rvert < 10^{-3}$", "pseudo_likelihood": "pseudo-likelihood",
+    "sparsity": "fraction $\\lvert w\\rvert{<}10^{-3}$", "pseudo_likelihood": "pseudo-likelihood",
     "log_likelihood": "log-likelihood (nats)", "kl": "KL (nats)",
     "abs_m_blocks": "blocks' ⟨|m|⟩", "abs_m_hidden": "units' ⟨|m|⟩",
     "nn_blocks": "blocks' NN corr.", "nn_hidden": "units' NN corr.",
@@ -55,8 +55,9 @@ def _fixed(x: float, decimals: int) -> str:
 
 
 def pm(value, error=None) -> str:
-    """'value ± error' rounded by the PDG rule; pm((value, error)) also works. A zero error
-    prints the value alone (four significant figures), a NaN prints a dash."""
+    """'value ± error' rounded by the PDG rule, with no-break spaces around ± (a Math string);
+    pm((value, error)) also works. A zero error prints the value alone (four significant
+    figures), a NaN prints a dash."""
     if error is None:
         value, error = value
     value, error = float(value), float(error)
@@ -65,7 +66,7 @@ def pm(value, error=None) -> str:
     if error == 0:
         return num(value)
     d = _decimals(abs(error))
-    return f"{_fixed(value, d)} ± {_fixed(abs(error), d)}"
+    return Math(f"{_fixed(value, d)}{NBSP}±{NBSP}{_fixed(abs(error), d)}")
 
 
 def num(x, decimals: int | None = None, sig: int = 4) -> str:
@@ -87,10 +88,10 @@ def num(x, decimals: int | None = None, sig: int = 4) -> str:
 
 
 class Math(str):
-    """Text holding TeX math ($...$). Jupyter shows it as Markdown, so a Quarto inline expression
-    that returns it renders the math instead of printing escaped TeX; matplotlib's mathtext and
-    fmt.table's Markdown cells read it as it is. (Joining Math strings gives a plain str: wrap
-    the result in Math again.)"""
+    """Text for Markdown: TeX math ($...$) or no-break spaces. Jupyter shows it as Markdown, so a
+    Quarto inline expression that returns it renders the math (and keeps the no-break spaces)
+    instead of printing escaped TeX or "\\xa0"; matplotlib's mathtext and fmt.table's Markdown
+    cells read it as it is. (Joining Math strings gives a plain str: wrap the result in Math again.)"""
 
     def _repr_markdown_(self):
         return str(self)
@@ -115,9 +116,12 @@ def power10(x: float) -> Math:
 
 def sci(x: float, digits: int = 2) -> Math:
     """A number in scientific notation as math, '$-7 \\times 10^{-14}$', with `digits` significant
-    figures ('$0$' for zero): for quantities that span many decades."""
+    figures ('$0$' for zero; plain figures between 0.01 and 1000): for quantities that span
+    many decades."""
     if x == 0 or math.isnan(x):
         return Math("$0$" if x == 0 else DASH)
+    if 0.01 <= abs(x) < 1000:
+        return Math(num(x, sig=digits))
     exponent = math.floor(math.log10(abs(x)))
     mantissa = round(x / 10**exponent, digits - 1)
     if abs(mantissa) >= 10:
@@ -143,7 +147,9 @@ def _cell(x, format=None) -> str:
     return num(x).replace("|", "\\|")
 
 
-FORMATS = {"alpha": lambda a: "0" if a == 0 else power10(a), "penalty": lambda p: PENALTIES.get(p, p)}
+ALGORITHMS = {"metropolis": "Metropolis", "swendsen-wang": "Swendsen-Wang", "wolff": "Wolff"}
+FORMATS = {"alpha": lambda a: "0" if a == 0 else power10(a), "penalty": lambda p: PENALTIES.get(p, p),
+           "T": lambda T: num(T, 3), "algorithm": lambda a: ALGORITHMS.get(a, a)}
 
 
 def table(df, index: bool = True, headers: dict | None = None, formats: dict | None = None):

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .analysis import over_seeds
-from .fmt import num, penalty as penalty_label
+from .fmt import ALGORITHMS, num, penalty as penalty_label
 
 SPIN_CMAP = "gray"
 FIELD_CMAP = "RdBu_r"
@@ -69,12 +69,12 @@ def energy_validation(table, exact_heat, T_grid):
         for key, marker in (("energy", "o"), ("specific_heat", "s")):
             z = (rows[key] - rows[f"{key}_exact"]) / rows[f"{key}_error"]
             axes[0].plot(rows["T"] + shift, z, marker, color=f"C{k}", ms=4, mfc="none" if marker == "s" else None,
-                         label=f"{algorithm}, {'$u$' if key == 'energy' else '$c$'}")
+                         label=f"{ALGORITHMS.get(algorithm, algorithm)}, {key.replace('_', ' ')}")
         axes[1].errorbar(rows["T"] + shift, rows["specific_heat"], yerr=rows["specific_heat_error"], fmt="o",
-                         color=f"C{k}", ms=3, capsize=2, label=algorithm)
+                         color=f"C{k}", ms=3, capsize=2, label=ALGORITHMS.get(algorithm, algorithm))
     axes[0].axhline(0, color="k", lw=0.8)
     axes[0].set_ylabel("(sampled − exact) / error")
-    axes[0].legend(ncol=2, fontsize=7)
+    axes[0].legend(ncol=1, fontsize=6.5)
     axes[1].plot(T_grid, exact_heat, color="k", lw=1, label="exact, $L = 40$")
     axes[1].set_ylabel("specific heat per spin $c$")
     axes[1].legend()
@@ -97,7 +97,7 @@ def receptive_field_panels(panels: dict, shape=(40, 40), n: int = 8):
             _bare(ax)
         row[0].set_ylabel(label.replace(", ", "\n"), fontsize=7, rotation=0, ha="right", va="center")
         bar = fig.colorbar(image, ax=list(row), fraction=0.015, pad=0.01, aspect=8, ticks=[-lim, 0, lim])
-        bar.ax.set_yticklabels([num(-lim, sig=2), "0", num(lim, sig=2)], fontsize=6)
+        bar.ax.set_yticklabels([num(-lim, sig=2), "0", num(lim, sig=2)], fontsize=7)
     return fig
 
 
@@ -158,7 +158,7 @@ def locality_panels(locality: dict, references, ylabel="locality"):
 def sweep_curves(table, key, ylabel, reference=None, log_x=True):
     """Mean and standard error over seeds of `key` against alpha, one line per penalty; the
     unpenalised runs are drawn as a band."""
-    fig, ax = plt.subplots(figsize=(4.6, 2.9))
+    fig, ax = plt.subplots(figsize=(5.6, 2.9))
     for penalty, rows in table.groupby("penalty"):
         stats = over_seeds(rows, "alpha", key)
         if penalty == "none":
@@ -174,7 +174,7 @@ def sweep_curves(table, key, ylabel, reference=None, log_x=True):
         ax.set_xscale("log")
     ax.set_xlabel("penalty strength $\\alpha$")
     ax.set_ylabel(ylabel)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
@@ -184,6 +184,7 @@ def per_epoch(curves: dict, ylabel: str):
     fig, ax = plt.subplots(figsize=(4.6, 2.7))
     for label, curve in curves.items():
         ax.plot(np.arange(1, len(curve) + 1), curve, label=str(label))
+    ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.legend()
@@ -191,16 +192,21 @@ def per_epoch(curves: dict, ylabel: str):
 
 
 @_styled
-def by_epoch_per_temperature(table, key, ylabel):
-    """One panel per temperature: `key` ± `key`_error of table's rows against their epoch."""
+def by_epoch_per_temperature(table, key, ylabel, baseline: dict | None = None, baseline_label: str = ""):
+    """One panel per temperature: `key` ± `key`_error of table's rows against their epoch, with
+    an optional reference value per temperature (baseline maps T -> value) dashed."""
     temperatures = sorted(table["T"].unique())
-    fig, axes = plt.subplots(1, len(temperatures), figsize=(WIDTH, 2.3), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(temperatures), figsize=(WIDTH, 2.4), sharex=True, squeeze=False)
     for ax, T in zip(axes[0], temperatures):
         rows = table[table["T"] == T]
         ax.errorbar(rows["epoch"], rows[key], yerr=rows[f"{key}_error"], marker="o", ms=2.5, capsize=1.5, lw=1)
+        if baseline is not None:
+            ax.axhline(baseline[T], ls="--", color="k", lw=1, label=baseline_label)
         ax.set_title(_temperature(T))
         ax.set_xlabel("epoch")
     axes[0, 0].set_ylabel(ylabel)
+    if baseline is not None:
+        axes[0, 0].legend(fontsize=7)
     return fig
 
 
@@ -208,7 +214,7 @@ def by_epoch_per_temperature(table, key, ylabel):
 def by_temperature(table, key, ylabel, T_c):
     """Mean and standard error over seeds of `key` against the data's temperature, one line
     per (penalty, alpha); T_c dotted."""
-    fig, ax = plt.subplots(figsize=(4.6, 2.9))
+    fig, ax = plt.subplots(figsize=(5.6, 2.9))
     for (penalty, alpha), rows in table.groupby(["penalty", "alpha"], sort=False):
         stats = over_seeds(rows, "T", key)
         label = "no penalty" if penalty == "none" else penalty_label(penalty, alpha)
@@ -216,7 +222,7 @@ def by_temperature(table, key, ylabel, T_c):
     ax.axvline(T_c, ls=":", color="k", lw=1, label="$T_c$")
     ax.set_xlabel("temperature of the data $T$")
     ax.set_ylabel(ylabel)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
@@ -233,8 +239,8 @@ def flow_panels(table, panels: dict, references: dict):
         for T0, colour in zip(T0s, colours):
             line = rows[rows["T0"] == T0].sort_values("step")
             ax.plot(line["step"] + 1, line["T"], color=colour, lw=1, ms=2, marker="o")
-        for (label, T), style in zip(references.items(), ("--", ":")):
-            ax.axhline(T, ls=style, color="k", lw=1, label=label)
+        for (label, T), (style, colour) in zip(references.items(), (("--", "k"), (":", "C3"))):
+            ax.axhline(T, ls=style, color=colour, lw=1.2, label=label)
         if rows["step"].max() > 10:
             ax.set_xscale("log")
         else:
@@ -244,6 +250,9 @@ def flow_panels(table, panels: dict, references: dict):
         ax.set_title(title, fontsize=8)
     axes[0, 0].set_ylabel("estimated temperature")
     axes[0, 0].legend(fontsize=7)
+    axes[0, 0].yaxis.set_minor_formatter(plt.FuncFormatter(lambda y, _: f"{y:g}" if y in (0.5, 2, 3, 5, 20) else ""))
+    scale = plt.cm.ScalarMappable(cmap="viridis", norm=plt.Normalize(T0s[0], T0s[-1]))
+    fig.colorbar(scale, ax=list(axes[0]), fraction=0.03, pad=0.01, label="starting $T_0$")
     return fig
 
 
@@ -251,16 +260,16 @@ def flow_panels(table, panels: dict, references: dict):
 def flow_endpoints(ends, references: dict):
     """Temperature at the end of each RBM flow against the starting temperature T0, from
     analysis.flow_ends (rows (method, hidden), columns T0); the diagonal (no flow) in grey."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 3.2))
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
     T0 = ends.columns.to_numpy(float)
     ax.plot(T0, T0, color="0.7", lw=3, label="start")
     for (method, hidden), row in ends.iterrows():
         ax.plot(T0, row.to_numpy(float), marker="o", ms=3, lw=1,
                 label=f"{int(hidden)} hidden, {method.removeprefix('rbm ')}")
-    for (label, T), style in zip(references.items(), ("--", ":")):
-        ax.axhline(T, ls=style, color="k", lw=1, label=label)
+    for (label, T), (style, colour) in zip(references.items(), (("--", "k"), (":", "C3"))):
+        ax.axhline(T, ls=style, color=colour, lw=1.2, label=label)
     ax.set_yscale("log")
     ax.set_xlabel("starting temperature $T_0$")
     ax.set_ylabel("temperature at the end of the flow")
-    ax.legend(fontsize=7, ncol=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return fig

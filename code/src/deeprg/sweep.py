@@ -26,6 +26,11 @@ MEASURE_EVERY = 10  # epochs between measurements in measured_by_epoch
 AIS_SEEDS = (0, 1, 2)  # AIS seeds of ais_recheck (offsets from the point's seed, whose own comes first)
 BETAS_FACTOR = 10  # ais_recheck's longer annealing: this many times the sweep's intermediate distributions
 TEMPERATURE_SETTINGS = (("none", 0.0), ("l2", 1e-3), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
+FINE_TEMPERATURES = (2.0, 2.1, 2.2, T_C, 2.35, experiments.PAPER_T, 2.6, 2.8, 3.0)  # where does locality peak?
+FINE_SETTINGS = (("none", 0.0), ("l1", 1e-3))
+ORDERED_T = 2.0  # below T_c: two magnetised states
+ORDERED_SETTINGS = (("none", 0.0), ("l1", 1e-3))
+GIBBS = {"n_chains": 500, "n_steps": 1000}  # chains started from held-out samples, sampled v -> h -> v
 
 
 def _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden):
@@ -78,47 +83,52 @@ def _flat(info):
     return row
 
 
-def _train_point(config, epoch_locality, T):
-    """Train one RBM on the data set at temperature T; measure it on held-out samples at T.
-    Returns (arrays, info)."""
-    with threadpool_limits(1):  # one BLAS thread per point: its rounding does not depend on the machine's cores
+def _training(config, T):
+    """The one training path of every sweep: the point's RBM trained on the data set at
+    temperature T (with config["symmetrised"], also every configuration spin-flipped), one
+    epoch per partial_fit, on one BLAS thread (so its rounding does not depend on the machine's
+    cores). Yields (epoch, rbm, X, held) after each epoch; the caller
+    measures what it needs and must run it to the end (the thread limit holds until then)."""
+    with threadpool_limits(1):
         X, held = _data(T)
+        if config.get("symmetrised"):  # every configuration and its spin-flipped copy
+            X = np.concatenate([X, 1 - X])
         rbm = _new_rbm(config)
-        start = time.perf_counter()
-        per_epoch = []
-        for _ in range(config["rbm_params"]["n_iter"]):
+        for epoch in range(1, config["rbm_params"]["n_iter"] + 1):
             rbm.partial_fit(X)
-            if epoch_locality:
-                per_epoch.append(rg.locality(rbm.components_, (40, 40)).mean())
-        seconds = time.perf_counter() - start
+            yield epoch, rbm, X, held
+
+
+def _train_point(config, epoch_locality, T):
+    """A sweep point: train, then measure on held-out samples at T; with epoch_locality, also
+    the mean locality after every epoch. Returns (arrays, info)."""
+    start, per_epoch = time.perf_counter(), []
+    for epoch, rbm, X, held in _training(config, T):
+        if epoch_locality:
+            per_epoch.append(rg.locality(rbm.components_, (40, 40)).mean())
+    seconds = time.perf_counter() - start
+    with threadpool_limits(1):
         info = _measure(rbm, X, held, config) | {"seconds": seconds}
     return {"locality_per_epoch": np.array(per_epoch)}, info
 
 
 def _train_measured(config, T):
-    """Train as _train_point does, measuring after every config["measure_every"] epochs.
+    """A point measured as the sweep measures it after every config["measure_every"] epochs.
     Returns (arrays, {}): a column per measurement, a row per measured epoch."""
-    with threadpool_limits(1):
-        X, held = _data(T)
-        rbm = _new_rbm(config)
-        rows = []
-        for epoch in range(1, config["rbm_params"]["n_iter"] + 1):
-            rbm.partial_fit(X)
-            if epoch % config["measure_every"] == 0:
-                rows.append({"epoch": epoch} | _flat(_measure(rbm, X, held, config)))
+    rows = [{"epoch": epoch} | _flat(_measure(rbm, X, held, config))
+            for epoch, rbm, X, held in _training(config, T) if epoch % config["measure_every"] == 0]
     return {key: np.array([row[key] for row in rows], float) for key in rows[0]}, {}
 
 
 def _recheck_ais(config, T):
-    """Train as _train_point does, then estimate ln Z again: by AIS with each seed of
-    config["ais_seeds"] at the sweep's settings (the first is the sweep's own seed, so it repeats
-    the sweep's value), and with config["betas_factor"] times the intermediate distributions.
-    Returns (arrays, info): ln Z and its stated error per estimate, and -<F(v)> on the held-out rows."""
+    """A point trained as the sweep trains it, then ln Z estimated again: by AIS with each seed
+    of config["ais_seeds"] at the sweep's settings (the first is the sweep's own seed, so it
+    repeats the sweep's value), and with config["betas_factor"] times the intermediate
+    distributions. Returns (arrays, info): ln Z and its stated error per estimate, and -<F(v)>
+    on the held-out rows."""
+    for epoch, rbm, X, held in _training(config, T):
+        pass
     with threadpool_limits(1):
-        X, held = _data(T)
-        rbm = _new_rbm(config)
-        for _ in range(config["rbm_params"]["n_iter"]):
-            rbm.partial_fit(X)
         base = _ais_base(X)
         settings = [config["ais"] | {"random_state": s} for s in config["ais_seeds"]]
         settings.append(config["ais"] | {"n_betas": config["ais"]["n_betas"] * config["betas_factor"],
@@ -129,6 +139,40 @@ def _recheck_ais(config, T):
             info["exact_log_z"] = rbm.log_partition("exact")[0]
     return {"log_z": estimates[:, 0], "log_z_error": estimates[:, 1],
             "n_betas": np.array([ais["n_betas"] for ais in settings])}, info
+
+
+def _gibbs_chains(rbm, V, n_steps, seed):
+    """Run sampled Gibbs chains v -> h -> v from the rows of V for n_steps; returns the final v."""
+    rng = np.random.default_rng(seed)
+    W, b, c = (np.asarray(a, np.float64) for a in (rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_))
+    v = np.asarray(V, np.float64)
+    for _ in range(n_steps):
+        h = (rng.random((len(v), len(b))) < 1 / (1 + np.exp(-(v @ W.T + b)))).astype(np.float64)
+        v = (rng.random(v.shape) < 1 / (1 + np.exp(-(h @ W + c)))).astype(np.float64)
+    return v
+
+
+def _ordered_point(config, T):
+    """A point of ordered_phase: trained (on symmetrised data when config says so), measured as
+    the sweep measures its points, then its held-out log-likelihood split by the sign of the
+    magnetisation, and Gibbs chains run from held-out samples of each sign."""
+    for epoch, rbm, X, held in _training(config, T):
+        pass
+    with threadpool_limits(1):
+        info = _measure(rbm, X, held, config)
+        minus_f = -rbm.free_energy(held)
+        log_z = minus_f.mean() - info["log_likelihood"][0]  # the AIS ln Z behind log_likelihood
+        up = held.mean(axis=1) > 0.5
+        starts = held[: config["gibbs"]["n_chains"]]
+        ends = _gibbs_chains(rbm, starts, config["gibbs"]["n_steps"], config["seed"])
+    start_up, end_up = starts.mean(axis=1) > 0.5, ends.mean(axis=1) > 0.5
+    info |= {"log_likelihood_up": analysis.mean_and_error(minus_f[up] - log_z),
+             "log_likelihood_down": analysis.mean_and_error(minus_f[~up] - log_z),
+             "fraction_up": float(up.mean()),
+             "chains_up_stay_up": float(end_up[start_up].mean()),
+             "chains_down_end_up": float(end_up[~start_up].mean()),
+             "chains_end_abs_m": analysis.mean_and_error(np.abs(2 * ends.mean(axis=1) - 1))}
+    return {}, info
 
 
 def _log_likelihood(rbm, X, log_z, log_z_se):
@@ -217,6 +261,43 @@ def temperature_sweep(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, 
     points at the paper's temperature are those of penalty_sweep."""
     points = [(T, p, 0.0 if p == "none" else a, s) for T in temperatures for p, a in settings for s in seeds]
     return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "temperature sweep")
+
+
+def fine_temperature_sweep(temperatures=FINE_TEMPERATURES, settings=FINE_SETTINGS, seeds=SEEDS, **options):
+    """temperature_sweep on a finer grid between 2.0 and 3.0 (its points at the four
+    temperatures of TEMPERATURES are those of temperature_sweep): where locality peaks."""
+    return temperature_sweep(temperatures, settings, seeds, **options)
+
+
+def ordered_phase(T: float = ORDERED_T, settings=ORDERED_SETTINGS, seeds=SEEDS, n_iter: int = N_EPOCHS,
+                  n_hidden: int = 400, n_jobs: int = 1, store: Store | None = None, progress: bool = True):
+    """Below T_c the data have two magnetised states. For each (penalty, alpha) and seed, the
+    first layer trained as in temperature_sweep and, beside it, on symmetrised data (each
+    configuration and its spin-flipped copy): one row each with the sweep's measurements and
+    kl, the held-out log-likelihood of the configurations with m > 0 and with m < 0
+    (log_likelihood_up, _down), the fraction of held-out configurations with m > 0, and, for
+    GIBBS["n_chains"] sampled Gibbs chains of GIBBS["n_steps"] steps started from held-out
+    configurations, the fraction of those started with m > 0 that end with m > 0
+    (chains_up_stay_up), of those started with m < 0 that end with m > 0 (chains_down_end_up),
+    and the chains' final |m|."""
+    import pandas as pd
+
+    store = store or Store()
+    data_names = _data_names([T], progress)
+    jobs, keys = [], []
+    for penalty, alpha in settings:
+        alpha = 0.0 if penalty == "none" else alpha
+        for seed in seeds:
+            for symmetrised in (False, True):
+                config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden) | {
+                    "symmetrised": symmetrised, "gibbs": GIBBS}
+                label = _label(T, penalty, alpha, seed, n_iter, n_hidden) + ("-symmetrised" if symmetrised else "")
+                jobs.append((config, label, T))
+                keys.append({"T": T, "penalty": penalty, "alpha": alpha, "seed": seed, "symmetrised": symmetrised})
+    _compute_missing(store, "ordered", jobs, _ordered_point, n_jobs, progress, "ordered phase")
+    rows = [key | _flat(store.load(artifact_name("ordered", config, label))[1]["info"])
+            for key, (config, label, _) in zip(keys, jobs)]
+    return analysis.with_kl(pd.DataFrame(rows))
 
 
 def paper_epochs_by_temperature(temperatures=TEMPERATURES, seed: int = 0, n_jobs: int = 1,
