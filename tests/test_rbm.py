@@ -132,9 +132,9 @@ def test_same_random_state_same_components(small_ising):
 
 
 def test_history_and_methods(small_ising):
-    rbm = RBM(20, n_iter=3, random_state=0, persistent=True, cd_k=2, momentum=0.5).fit(small_ising)
+    rbm = RBM(20, n_iter=3, random_state=0, persistent=True, cd_k=2, momentum=0.5, monitor=True).fit(small_ising)
     assert [h["epoch"] for h in rbm.history_] == [1, 2, 3]
-    assert set(rbm.history_[0]) == {"epoch", "reconstruction_error", "pseudo_likelihood", "sparsity", "seconds"}
+    assert list(rbm.history_[0]) == ["epoch", "reconstruction_error", "pseudo_likelihood", "sparsity", "seconds"]
     assert rbm.transform(small_ising[:5]).shape == (5, 20)
     assert rbm.reconstruct(small_ising[:5]).shape == (5, 100)
     assert set(np.unique(rbm.gibbs(small_ising[:5]))) <= {0.0, 1.0}
@@ -142,6 +142,30 @@ def test_history_and_methods(small_ising):
     np.testing.assert_array_equal(s[10:20], rbm.score_samples(small_ising[10:20]))
     rbm.partial_fit(small_ising)
     assert rbm.n_epochs_ == 4
+
+
+def test_monitoring_is_opt_in_and_keeps_the_weights(small_ising):
+    plain = RBM(20, n_iter=2, random_state=3).fit(small_ising)
+    monitored = RBM(20, n_iter=2, random_state=3, monitor=True).fit(small_ising)
+    assert list(plain.history_[0]) == ["epoch", "sparsity", "seconds"]
+    np.testing.assert_array_equal(plain.components_, monitored.components_)
+
+
+def test_gibbs_is_a_stream_repeated_by_the_same_fit(small_ising):
+    """Each call draws a fresh sample (from random_state_, which training left where it
+    stopped); the same random_state and fit give the same sequence."""
+    v = small_ising[:50]
+    a, b = (RBM(20, n_iter=2, random_state=7).fit(small_ising) for _ in range(2))
+    first, second = a.gibbs(v), a.gibbs(v)
+    assert not np.array_equal(first, second)
+    np.testing.assert_array_equal(b.gibbs(v), first)
+    np.testing.assert_array_equal(b.gibbs(v), second)
+
+
+def test_gibbs_after_set_parameters_is_a_stream_too():
+    rbm = tiny_rbm(n_visible=30, n_hidden=10)
+    v = np.ones((20, 30))
+    assert not np.array_equal(rbm.gibbs(v), rbm.gibbs(v))
 
 
 def test_pseudo_likelihood_has_sklearns_definition(small_ising):
@@ -168,14 +192,28 @@ def test_divergence_names_the_epoch():
 
 
 @pytest.mark.parametrize("X,match", [
-    (np.full((5, 4), 2.0), r"X must hold values in \[0, 1\]"),
-    (-np.ones((5, 4)), r"X must hold values in \[0, 1\]"),
+    (-np.ones((5, 4)), r"Negative values in data passed to RBM.*v = \(s \+ 1\) / 2"),
     (np.array([[0.0, np.nan], [1.0, 0.0]]), "NaN"),
     (np.array([[0.0, np.inf], [1.0, 0.0]]), "infinity"),
 ])
 def test_bad_training_data(X, match):
     with pytest.raises(ValueError, match=match):
         RBM(2, n_iter=1).fit(X)
+
+
+def test_negative_input_names_the_spin_mapping_everywhere(small_ising):
+    rbm = RBM(5, n_iter=1, random_state=0).fit(small_ising)
+    spins = 2 * small_ising[:3] - 1
+    for method in (rbm.transform, rbm.gibbs, rbm.score_samples, rbm.partial_fit):
+        with pytest.raises(ValueError, match=r"map Ising spins s = \+-1 to v = \(s \+ 1\) / 2"):
+            method(spins)
+
+
+def test_values_above_one_warn_and_are_used_as_given():
+    X = np.random.default_rng(0).integers(0, 2, (200, 6)).astype(float)
+    with pytest.warns(UserWarning, match=r"X has values up to 3, above 1: RBM models probabilities in \[0, 1\]"):
+        scaled = RBM(4, n_iter=2, random_state=0).fit(3 * X)
+    assert not np.array_equal(scaled.components_, RBM(4, n_iter=2, random_state=0).fit(X).components_)
 
 
 def test_wrong_number_of_features_at_transform(small_ising):
@@ -194,15 +232,11 @@ def test_bad_parameters_name_themselves(params, name):
         RBM(**({"n_components": 2} | params)).fit(np.zeros((4, 3)))
 
 
-class AnyRangeRBM(RBM):
-    """RBM without its refusal of inputs outside [0, 1]: scikit-learn's common checks feed
-    arbitrary reals, and no estimator tag can declare a bounded input range."""
-
-    _refuse_outside_unit_interval = False
-
-
-@parametrize_with_checks([AnyRangeRBM(n_components=3, n_iter=2, random_state=0)])
+@parametrize_with_checks([RBM(n_components=3, n_iter=2, random_state=0)])
+@pytest.mark.filterwarnings("ignore:X has values up to")  # the checks' non-negative data go above 1
 def test_scikit_learn_estimator_checks(estimator, check):
+    """The class users import, with no expected failure: positive_only tells the checks to
+    feed non-negative data and to expect the error for negative X."""
     check(estimator)
 
 

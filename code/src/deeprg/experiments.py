@@ -67,8 +67,8 @@ def _dbn(implementation, rbm_params, seed):
 
     from .dbn import DBN
 
-    if implementation == "deeprg":
-        return DBN(PAPER_LAYERS, random_state=seed, **rbm_params)
+    if implementation == "deeprg":  # monitored: the report shows each layer's training curves
+        return DBN(PAPER_LAYERS, random_state=seed, monitor=True, **rbm_params)
     if implementation == "sklearn":
         return DBN(PAPER_LAYERS, rbm=BernoulliRBM, random_state=seed, **rbm_params)
     raise ValueError(f"implementation must be 'deeprg' or 'sklearn', got {implementation!r}")
