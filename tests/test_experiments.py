@@ -133,3 +133,13 @@ def test_ordered_phase_splits_the_likelihood_by_magnetisation(tmp_path):
         whole = f * row["log_likelihood_up"] + (1 - f) * row["log_likelihood_down"]
         assert whole == pytest.approx(row["log_likelihood"], rel=1e-9)
         assert 0 <= row["chains_up_stay_up"] <= 1 and 0 <= row["chains_down_end_up"] <= 1
+
+
+def test_appendix_data_set_trains_on_its_own_samples(tmp_store):
+    """Another data set size is another artifact; the main sweeps' configurations are unchanged."""
+    small = dict(n_iter=1, n_hidden=4, store=tmp_store, progress=False)
+    other = sweep.appendix_data_set(1000, (("none", 0.0),), (0,), **small)
+    usual = sweep.appendix_data_set(experiments.PAPER_N_SAMPLES, (("none", 0.0),), (0,), **small)
+    names = sorted(p.name for p in tmp_store.root.glob("sweep-*.json"))
+    assert len(names) == 2 and sum("-h4-n1000-" in n for n in names) == 1  # the usual size keeps its name
+    assert other["locality"].iloc[0] != usual["locality"].iloc[0]

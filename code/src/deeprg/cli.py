@@ -38,6 +38,7 @@ def _reproduce(args):
         ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2)),
         ("temperature sweep, fine grid", lambda: sweep.fine_temperature_sweep(n_jobs=2)),
         ("ordered phase: both magnetisations, symmetrised data", lambda: sweep.ordered_phase(n_jobs=2)),
+        ("first layer on 40,000 samples", lambda: sweep.appendix_data_set(n_jobs=2)),
         ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2)),
         (f"200 epochs at each temperature, measured every {sweep.MEASURE_EVERY}", lambda: sweep.measured_by_epoch(n_jobs=2)),
         ("AIS rechecked at 20 epochs", lambda: sweep.ais_recheck(n_jobs=2)),

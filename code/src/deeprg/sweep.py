@@ -28,6 +28,8 @@ BETAS_FACTOR = 10  # ais_recheck's longer annealing: this many times the sweep's
 TEMPERATURE_SETTINGS = (("none", 0.0), ("l2", 1e-3), ("l1", experiments.PAPER_RBM["alpha"]), ("l1", 1e-3))
 FINE_TEMPERATURES = (2.0, 2.1, 2.2, T_C, 2.35, experiments.PAPER_T, 2.6, 2.8, 3.0)  # where does locality peak?
 FINE_SETTINGS = (("none", 0.0), ("l1", 1e-3))
+APPENDIX_N_SAMPLES = 40_000  # the paper's Appendix A (its main text says 20,000)
+APPENDIX_SETTINGS = (("none", 0.0), ("l1", experiments.PAPER_RBM["alpha"]))
 ORDERED_T = 2.0  # below T_c: two magnetised states
 ORDERED_SETTINGS = (("none", 0.0), ("l1", 1e-3))
 GIBBS = {"n_chains": 500, "n_steps": 1000}  # chains started from held-out samples, sampled v -> h -> v
@@ -39,9 +41,9 @@ def _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden):
     return {"data": data_name, "n_hidden": n_hidden, "rbm_params": params, "seed": seed, "ais": AIS}
 
 
-def _data(T):
+def _data(T, n_samples=experiments.PAPER_N_SAMPLES):
     """The training set at temperature T (0/1, float32) and its held-out samples (float64)."""
-    X = spins_to_visible(experiments.ising_samples(T=T, progress=False).configs)
+    X = spins_to_visible(experiments.ising_samples(T=T, n_samples=n_samples, progress=False).configs)
     return X, spins_to_visible(experiments.held_out_samples(T).configs, np.float64)
 
 
@@ -90,7 +92,7 @@ def _training(config, T):
     cores). Yields (epoch, rbm, X, held) after each epoch; the caller
     measures what it needs and must run it to the end (the thread limit holds until then)."""
     with threadpool_limits(1):
-        X, held = _data(T)
+        X, held = _data(T, config.get("n_samples", experiments.PAPER_N_SAMPLES))
         if config.get("symmetrised"):  # every configuration and its spin-flipped copy
             X = np.concatenate([X, 1 - X])
         rbm = _new_rbm(config)
@@ -200,11 +202,11 @@ def _compute_missing(store, kind, jobs, compute, n_jobs, progress, desc):
         pass
 
 
-def _data_names(temperatures, progress):
+def _data_names(temperatures, progress, n_samples=experiments.PAPER_N_SAMPLES):
     """The name of the data set at each temperature, each made (or checked) once, with its held-out samples."""
     names = {}
     for T in dict.fromkeys(temperatures):
-        names[T] = experiments.ising_samples(T=T, progress=progress).name
+        names[T] = experiments.ising_samples(T=T, n_samples=n_samples, progress=progress).name
         experiments.held_out_samples(T)
     return names
 
@@ -214,19 +216,22 @@ def _label(T, penalty, alpha, seed, n_iter, n_hidden):
     return f"{at_T}{penalty}-a{alpha:g}-seed{seed}-e{n_iter}-h{n_hidden}"
 
 
-def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc):
+def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc, n_samples=experiments.PAPER_N_SAMPLES):
     """Train the missing points (T, penalty, alpha, seed) and return their table, one row each.
     L1 at the paper's alpha also records the mean locality after every epoch
-    (table.attrs["locality_per_epoch"][(T, seed)])."""
+    (table.attrs["locality_per_epoch"][(T, seed)]). Data sets of n_samples configurations (the
+    default keeps the configurations, and so the artifacts, of the main sweeps)."""
     import pandas as pd
 
     store = store or Store()
     paper_alpha = experiments.PAPER_RBM["alpha"]
-    data_names = _data_names([p[0] for p in points], progress)
+    data_names = _data_names([p[0] for p in points], progress, n_samples)
+    other_size = {} if n_samples == experiments.PAPER_N_SAMPLES else {"n_samples": n_samples}
     jobs = []
     for T, penalty, alpha, seed in points:
-        config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden)
-        jobs.append((config, _label(T, penalty, alpha, seed, n_iter, n_hidden), penalty == "l1" and alpha == paper_alpha, T))
+        config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden) | other_size
+        label = _label(T, penalty, alpha, seed, n_iter, n_hidden) + (f"-n{n_samples}" if other_size else "")
+        jobs.append((config, label, penalty == "l1" and alpha == paper_alpha, T))
     _compute_missing(store, "sweep", jobs, _train_point, n_jobs, progress, desc)
     rows, curves = [], {}
     for (config, label, with_curve, _), (T, penalty, alpha, seed) in zip(jobs, points):
@@ -267,6 +272,16 @@ def fine_temperature_sweep(temperatures=FINE_TEMPERATURES, settings=FINE_SETTING
     """temperature_sweep on a finer grid between 2.0 and 3.0 (its points at the four
     temperatures of TEMPERATURES are those of temperature_sweep): where locality peaks."""
     return temperature_sweep(temperatures, settings, seeds, **options)
+
+
+def appendix_data_set(n_samples: int = APPENDIX_N_SAMPLES, settings=APPENDIX_SETTINGS, seeds=SEEDS,
+                      n_iter: int = N_EPOCHS, n_hidden: int = 400, n_jobs: int = 1,
+                      store: Store | None = None, progress: bool = True):
+    """The first layer at the paper's temperature trained on the paper's Appendix A data set size
+    (40,000 configurations) instead of the main text's 20,000, with the sweep's measurements."""
+    T = experiments.PAPER_T
+    points = [(T, p, 0.0 if p == "none" else a, s) for p, a in settings for s in seeds]
+    return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "40,000 samples", n_samples)
 
 
 def ordered_phase(T: float = ORDERED_T, settings=ORDERED_SETTINGS, seeds=SEEDS, n_iter: int = N_EPOCHS,
