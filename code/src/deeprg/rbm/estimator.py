@@ -73,7 +73,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Precision of the parameters and of all computations.
     monitor : bool, default=False
         After each epoch, add reconstruction_error and pseudo_likelihood on 1000 training
-        rows to history_. At 5,000 rows per epoch this costs a quarter of the epoch's time;
+        rows to history_. At 5,000 rows per epoch this costs over a quarter of the epoch's time;
         it does not change the weights.
     verbose : int, default=0
         Print one line per epoch.
