@@ -102,3 +102,24 @@ def test_coin_kl_is_the_entropy_deficit_and_vanishes_at_infinite_temperature():
     assert analysis.coin_kl(4, 2.451) == pytest.approx(16 * np.log(2) - 16 * exact.entropy_per_spin(4, 2.451))
     assert analysis.coin_kl(4, 1e6) == pytest.approx(0.0, abs=1e-6)
     assert analysis.coin_kl(4, 1.0) > analysis.coin_kl(4, 3.0) > 0
+
+
+def test_between_networks_uses_the_scatter_between_tables():
+    import pandas as pd
+
+    tables = [pd.DataFrame({"units": [4], "locality": [(x, 0.001)]}, index=[1]) for x in (0.1, 0.2, 0.3)]
+    out = analysis.between_networks(tables)
+    assert out.loc[1, "units"] == 4
+    mean, error = out.loc[1, "locality"]
+    assert mean == pytest.approx(0.2) and error == pytest.approx(0.1 / np.sqrt(3))
+
+
+def test_difference_adds_errors_in_quadrature():
+    assert analysis.difference((3.0, 3.0), (1.0, 4.0)) == (2.0, 5.0)
+
+
+def test_between_networks_keeps_cells_that_do_not_vary():
+    import pandas as pd
+
+    tables = [pd.DataFrame({"blocks": [(0.3, 0.01)]}, index=[1]) for _ in range(3)]
+    assert analysis.between_networks(tables).loc[1, "blocks"] == (0.3, 0.01)

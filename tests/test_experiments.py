@@ -75,6 +75,16 @@ def test_rbm_flow_table(tmp_path):
     assert second["T"].iloc[0] < first["T"].iloc[0] and second["T"].iloc[1] > first["T"].iloc[1]
 
 
+def test_rbm_flow_with_a_thermometer(tmp_path):
+    table = experiments.rbm_flow(L=8, temperatures=(1.0, 4.0), hidden=(8,), n_train=300, n_start=100, steps=(0, 2),
+                                 rbm_params=experiments.ISO_RBM, thermometer=True, store=Store(tmp_path),
+                                 progress=False)
+    start = table[(table["step"] == 0) & (table["method"] == "majority rule")]
+    cold, hot = start["T_thermometer"]  # at the start it reads the temperatures apart
+    assert cold < 2.0 < hot
+    assert table.loc[table["L"] < 8, "T_thermometer"].isna().all()  # it reads only the lattice it learnt
+
+
 def test_measured_by_epoch_follows_the_sweep_trajectory(tmp_path):
     """Measuring along the way does not change the training: the last row is the sweep point."""
     store, T = Store(tmp_path), experiments.PAPER_T
@@ -143,3 +153,35 @@ def test_appendix_data_set_trains_on_its_own_samples(tmp_store):
     names = sorted(p.name for p in tmp_store.root.glob("sweep-*.json"))
     assert len(names) == 2 and sum("-h4-n1000-" in n for n in names) == 1  # the usual size keeps its name
     assert other["locality"].iloc[0] != usual["locality"].iloc[0]
+
+
+def test_tables_survive_the_store_round_trip():
+    import pandas as pd
+
+    table = pd.DataFrame({"units": [400, 25], "locality": [(0.4, 0.01), (0.6, 0.02)], "block": [2, 8]},
+                         index=pd.Index([1, 3], name="layer"))
+    back = experiments._arrays_table(experiments._table_arrays(table, "t"), "t", "layer")
+    pd.testing.assert_frame_equal(back, table, check_dtype=False)
+
+
+def test_dbn_names_do_not_move():
+    """The committed networks are found by name: a change to the config or label would orphan them."""
+    from deeprg.store import artifact_name
+
+    data = experiments.ising_samples(progress=False)
+    _, config, label = experiments._dbn_config("deeprg", 0, data, {"penalty": "l1"})
+    assert artifact_name("dbn", config, label) == "dbn-deeprg-400-100-25-l1-seed0-693e3d7df8"
+    _, config, label = experiments._dbn_config("deeprg", 1, data, {"penalty": "l2", "alpha": 1e-5})
+    assert label == "deeprg-400-100-25-l2-seed1-a1e-05"
+
+
+def test_explorer_snapshots_follow_the_sweep_trajectory(tmp_path):
+    """The explorer's last snapshot is the sweep point's network, quantised to 8 bits."""
+    store, T = Store(tmp_path), experiments.PAPER_T
+    data = experiments.ising_samples(progress=False).name
+    config = sweep._point_config(data, "l1", 1e-3, 0, 2, 4) | {"snapshots": [1, 2], "units": 3}
+    arrays, _ = sweep._explorer_point(config, T)
+    assert arrays["fields"].shape == (2, 3, 1600) and arrays["fields"].dtype == np.int8
+    point = sweep.temperature_sweep((T,), (("l1", 1e-3),), (0,), n_iter=2, n_hidden=4, store=store, progress=False)
+    assert arrays["stats"][-1, 0] == pytest.approx(point["locality"].iloc[0], rel=1e-5)
+    assert np.abs(arrays["fields"]).max() == 127

@@ -114,3 +114,13 @@ def test_chapter_cells_execute(chapter):
                    resources={"metadata": {"path": str((ROOT / chapter).parent)}}).execute()
     for cell in nb.cells:
         assert not [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+@pytest.mark.parametrize("chapter", [c for c in CHAPTERS if CELL.search(source(c))])
+def test_cell_options_are_valid_yaml(chapter):
+    """Quarto reads a cell's `#|` lines as YAML: a lone backslash in a caption stops the render."""
+    for cell in CELL.findall(source(chapter)):
+        options = "\n".join(line[3:] for line in cell.splitlines() if line.startswith("#| "))
+        parsed = yaml.safe_load(options) or {}
+        for key in ("fig-cap", "tbl-cap"):
+            assert "`{python}" not in str(parsed.get(key, "")), f"{chapter}: inline code in a {key}"

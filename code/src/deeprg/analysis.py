@@ -10,8 +10,11 @@ from .rbm import spins_to_visible
 
 
 def mean_and_error(x) -> tuple[float, float]:
-    """Mean and standard error of the mean of a 1D sample."""
+    """Mean and standard error of the mean of a 1D sample (NaN where undefined: no values,
+    or one value's error)."""
     x = np.asarray(x, dtype=float)
+    if len(x) < 2:
+        return (float(x[0]) if len(x) else np.nan), np.nan
     return float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))
 
 
@@ -143,6 +146,29 @@ def seed_table(table, by, columns):
                         index=stats[columns[0]].index)
 
 
+def between_networks(tables):
+    """Cell by cell over tables of the same shape (one per training seed), the mean and the
+    standard error between them; a (mean, error) cell enters by its mean, so the error is the
+    scatter between networks, not within one. Cells that are the same in every table (a
+    property of the data, or of the architecture) keep their own value and error."""
+    import pandas as pd
+
+    first = tables[0]
+    out = first.copy().astype(object)
+    for column in first.columns:
+        values = np.array([[v[0] if isinstance(v, tuple) else v for v in t[column]] for t in tables], float)
+        if all(t[column].equals(first[column]) for t in tables) and not isinstance(first[column].iloc[0], tuple):
+            continue
+        out[column] = [first[column].iloc[i] if np.ptp(values[:, i]) == 0 else mean_and_error(values[:, i])
+                       for i in range(values.shape[1])]
+    return pd.DataFrame(out, index=first.index, columns=first.columns)
+
+
+def difference(a, b):
+    """(mean, error) of a - b for two (mean, error) pairs with independent errors."""
+    return a[0] - b[0], float(np.hypot(a[1], b[1]))
+
+
 def penalty_onset(table, penalty="l1", key="locality", n_sigma=4.0):
     """The smallest alpha at which `key` of the penalised runs exceeds that of the unpenalised
     runs by n_sigma combined standard errors (means over seeds); None if it never does.
@@ -166,11 +192,12 @@ def specific_heat_peak(L: int, T_range=(1.5, 3.5)) -> float:
     return float(res.x)
 
 
-def flow_ends(flow):
+def flow_ends(flow, value="T"):
     """Temperature after the last recorded step of each RBM flow in an experiments.rbm_flow
-    table: one row per (method, hidden), one column per starting temperature T0."""
+    table (by the energy, or value="T_thermometer"): one row per (method, hidden), one column
+    per starting temperature T0."""
     rbm = flow[(flow["method"] != "majority rule") & (flow["step"] == flow["step"].max())]
-    return rbm.pivot_table(index=["method", "hidden"], columns="T0", values="T")
+    return rbm.pivot_table(index=["method", "hidden"], columns="T0", values=value)
 
 
 def majority_flow(flow):

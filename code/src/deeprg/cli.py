@@ -31,12 +31,17 @@ def _reproduce(args):
         ("held-out samples", lambda: experiments.held_out_samples()),
         ("sampler validation", lambda: experiments.sampler_validation()),
         ("paper DBN and penalty variants", lambda: experiments.penalty_dbns()),
+        ("per-layer tables of the penalty DBNs of every seed, and of the control",
+         lambda: experiments.penalty_tables(with_control=True)),
         ("scikit-learn DBN", lambda: experiments.sklearn_dbn()),
+        ("scikit-learn DBN at the paper's budget", lambda: experiments.sklearn_matched_dbn()),
+        ("the paper's DBN with persistent CD", lambda: experiments.persistent_dbn()),
         ("trace condition", lambda: experiments.trace_condition()),
         ("trace condition, exact fits", lambda: experiments.trace_condition_exact()),
         ("penalty sweep", lambda: sweep.penalty_sweep(n_jobs=2)),
         ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2)),
         ("temperature sweep, fine grid", lambda: sweep.fine_temperature_sweep(n_jobs=2)),
+        ("temperature sweep, negligible-penalty control", lambda: sweep.negligible_penalty_control(n_jobs=2)),
         ("ordered phase: both magnetisations, symmetrised data", lambda: sweep.ordered_phase(n_jobs=2)),
         ("first layer on 40,000 samples", lambda: sweep.appendix_data_set(n_jobs=2)),
         ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2)),
@@ -45,6 +50,7 @@ def _reproduce(args):
         ("AIS rechecked at 200 epochs", lambda: sweep.ais_recheck_long(n_jobs=2)),
         ("AIS rechecked on every seed of the points it fails on", lambda: sweep.ais_recheck_flagged(n_jobs=2)),
         ("RBM flow", lambda: experiments.rbm_flow()),
+        ("RBM flow in Iso, Shiba and Yokoo's setting", lambda: experiments.iso_flow()),
     ]
     for label, step in steps:
         print(f"== {label}", flush=True)

@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 from . import ising
 from .exact import T_C
 from .store import Store
+from .thermometer import THERMOMETER
 
 PAPER_L = 40
 PAPER_T = 2.451  # K = J/T = 0.408 (the paper's coupling)
@@ -57,43 +58,55 @@ DBN_BLAS_THREADS = 2
 @dataclass(frozen=True)
 class TrainedDBN:
     dbn: "DBN"
-    history: list  # per layer, the RBM's history_ (empty for scikit-learn's BernoulliRBM)
+    history: list  # per layer, the RBM's history_ (empty for BernoulliRBM or when not monitored)
     info: dict
     name: str
 
 
-def _dbn(implementation, rbm_params, seed):
+def _dbn(implementation, rbm_params, seed, monitor=False):
     from sklearn.neural_network import BernoulliRBM
 
     from .dbn import DBN
 
-    if implementation == "deeprg":  # monitored: the report shows each layer's training curves
-        return DBN(PAPER_LAYERS, random_state=seed, monitor=True, **rbm_params)
+    if implementation == "deeprg":
+        return DBN(PAPER_LAYERS, random_state=seed, monitor=monitor, **rbm_params)
     if implementation == "sklearn":
         return DBN(PAPER_LAYERS, rbm=BernoulliRBM, random_state=seed, **rbm_params)
     raise ValueError(f"implementation must be 'deeprg' or 'sklearn', got {implementation!r}")
 
 
-def trained_dbn(implementation: str = "deeprg", *, seed: int = 0, data: IsingData | None = None,
-                store: Store | None = None, progress: bool = True, **rbm_params) -> TrainedDBN:
-    """A 1600-400-100-25 DBN trained on the paper's data set (or `data`), cached in the store.
-
-    implementation "deeprg" uses PAPER_RBM updated by rbm_params; "sklearn" uses
-    BernoulliRBM with its defaults updated by rbm_params."""
-    import time
-
-    from .rbm import spins_to_visible
-
-    store = store or Store()
-    data = data or ising_samples(progress=progress)
+def _dbn_config(implementation, seed, data, rbm_params):
+    """(RBM parameters, store config, readable label) of a DBN trained on `data`."""
     params = (PAPER_RBM | rbm_params) if implementation == "deeprg" else (SKLEARN_CHANGES | rbm_params)
     config = {"data": data.name, "layers": list(PAPER_LAYERS), "implementation": implementation,
               "rbm_params": params, "seed": seed}
     penalty = (params.get("penalty") or "none") if implementation == "deeprg" else "none"
     label = f"{implementation}-{'-'.join(map(str, PAPER_LAYERS))}-{penalty}-seed{seed}"
+    label += f"-a{params['alpha']:g}" if implementation == "deeprg" and params["alpha"] != PAPER_RBM["alpha"] else ""
+    label += "-pcd" if params.get("persistent") else ""
+    label += f"-lr{params['learning_rate']:g}-e{params['n_iter']}" if implementation == "sklearn" and params else ""
+    return params, config, label
+
+
+def trained_dbn(implementation: str = "deeprg", *, seed: int = 0, data: IsingData | None = None,
+                store: Store | None = None, progress: bool = True, monitor: bool | None = None,
+                **rbm_params) -> TrainedDBN:
+    """A 1600-400-100-25 DBN trained on the paper's data set (or `data`), cached in the store.
+
+    implementation "deeprg" uses PAPER_RBM updated by rbm_params; "sklearn" uses
+    BernoulliRBM with its defaults updated by rbm_params. monitor records each layer's
+    training curves (history; by default for seed 0, whose curves the report shows); it does
+    not change the weights, so it is not part of the cache key."""
+    import time
+
+    from .rbm import spins_to_visible
+
+    store = store or Store()
+    data = data or ising_samples(store=store, progress=progress)
+    params, config, label = _dbn_config(implementation, seed, data, rbm_params)
 
     def compute():
-        dbn = _dbn(implementation, params, seed)
+        dbn = _dbn(implementation, params, seed, seed == 0 if monitor is None else monitor)
         start = time.perf_counter()
         with threadpool_limits(DBN_BLAS_THREADS):
             dbn.fit(spins_to_visible(data.configs), progress=progress)
@@ -115,10 +128,82 @@ def sklearn_dbn(seed: int = 0, **kwargs) -> TrainedDBN:
     return trained_dbn("sklearn", seed=seed, **kwargs)
 
 
+DBN_PENALTIES = (("L1", "l1"), ("L2", "l2"), ("none", None))  # at the paper's alpha
+DBN_SEEDS = (0, 1, 2)
+
+
 def penalty_dbns(seed: int = 0, **kwargs) -> dict:
     """The paper's network with penalty L1 (the paper), L2 (rbm.m's default) and none."""
-    return {name: trained_dbn("deeprg", seed=seed, penalty=penalty, **kwargs)
-            for name, penalty in (("L1", "l1"), ("L2", "l2"), ("none", None))}
+    return {name: trained_dbn("deeprg", seed=seed, penalty=penalty, **kwargs) for name, penalty in DBN_PENALTIES}
+
+
+def penalty_dbns_by_seed(seeds=DBN_SEEDS, **kwargs) -> dict:
+    """penalty_dbns for each training seed: {(name, seed): TrainedDBN}."""
+    return {(name, seed): dbn for seed in seeds for name, dbn in penalty_dbns(seed, **kwargs).items()}
+
+
+DBN_CONTROL = ("l2", 1e-5)  # a penalty too weak to matter: what the networks differ by when nothing does
+
+
+def control_dbns(seeds=DBN_SEEDS, **kwargs) -> dict:
+    """The paper's network with the negligible penalty DBN_CONTROL, for each seed: {seed: TrainedDBN}."""
+    penalty, alpha = DBN_CONTROL
+    return {seed: trained_dbn("deeprg", seed=seed, penalty=penalty, alpha=alpha, **kwargs) for seed in seeds}
+
+
+# scikit-learn's BernoulliRBM at the paper's budget: rbm.m's epochs and batch size, its learning
+# rate chosen by held-out pseudo-likelihood after SKLEARN_SCAN_EPOCHS epochs of the first layer
+SKLEARN_BUDGET = {"n_iter": PAPER_RBM["n_iter"], "batch_size": PAPER_RBM["batch_size"]}
+SKLEARN_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+SKLEARN_SCAN_EPOCHS = 10
+
+
+def sklearn_learning_rates(rates=SKLEARN_RATES, n_iter: int = SKLEARN_SCAN_EPOCHS, seed: int = 0,
+                           store: Store | None = None, progress: bool = True) -> "pandas.DataFrame":
+    """The first layer (1600 -> 400) as BernoulliRBM with batches of SKLEARN_BUDGET's size,
+    trained n_iter epochs at each learning rate: one row per rate with the held-out
+    pseudo-likelihood (rbm.score_samples, N ln sigmoid of one random site's flip; mean and
+    standard error over the held-out configurations)."""
+    import pandas as pd
+    from sklearn.neural_network import BernoulliRBM
+    from tqdm.auto import tqdm
+
+    from . import analysis
+    from .rbm import spins_to_visible
+
+    store = store or Store()
+    data = ising_samples(progress=progress)
+    config = {"data": data.name, "rates": list(rates), "n_iter": n_iter, "seed": seed,
+              "batch_size": SKLEARN_BUDGET["batch_size"], "n_hidden": PAPER_LAYERS[0]}
+
+    def compute():
+        X, held = spins_to_visible(data.configs), spins_to_visible(held_out_samples().configs)
+        rows = []
+        for rate in tqdm(rates, disable=not progress, desc="BernoulliRBM learning rates"):
+            rbm = BernoulliRBM(PAPER_LAYERS[0], learning_rate=rate, batch_size=SKLEARN_BUDGET["batch_size"],
+                               n_iter=n_iter, random_state=seed)
+            with threadpool_limits(DBN_BLAS_THREADS):
+                rbm.fit(X)
+            pl, pl_se = analysis.mean_and_error(rbm.score_samples(held))
+            rows.append({"learning_rate": rate, "pseudo_likelihood": pl, "pseudo_likelihood_error": pl_se})
+        table = pd.DataFrame(rows)
+        return {c: table[c].to_numpy(float) for c in table.columns}, {}
+
+    arrays, _ = store.cached("sklearn-rates", config, compute, f"e{n_iter}-seed{seed}")
+    return pd.DataFrame(arrays)
+
+
+def sklearn_matched_dbn(seed: int = 0, **kwargs) -> TrainedDBN:
+    """BernoulliRBM stacked as sklearn_dbn, at the paper's budget (SKLEARN_BUDGET) and the
+    learning rate with the best held-out pseudo-likelihood in sklearn_learning_rates."""
+    rates = sklearn_learning_rates(progress=kwargs.get("progress", True), store=kwargs.get("store"))
+    rate = float(rates.loc[rates["pseudo_likelihood"].idxmax(), "learning_rate"])
+    return trained_dbn("sklearn", seed=seed, learning_rate=rate, **SKLEARN_BUDGET, **kwargs)
+
+
+def persistent_dbn(seed: int = 0, **kwargs) -> TrainedDBN:
+    """The paper's network trained with persistent contrastive divergence (Tieleman 2008)."""
+    return trained_dbn("deeprg", seed=seed, persistent=True, **kwargs)
 
 
 # ----------------------------------------------------------------------------- sampler validation
@@ -254,6 +339,22 @@ FLOW_N_TRAIN, FLOW_N_START = 1000, 200  # samples per temperature: training, and
 FLOW_STEPS = (0, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000)  # recorded
 
 
+# Iso, Shiba & Yokoo's setting, as Veiga & Vicente (2020) reproduce it: a 10 x 10 torus, 2,000
+# configurations at each T = 0.25, 0.5, ..., 6, no weight penalty, and a neural-network thermometer
+ISO_L = 10
+ISO_TEMPERATURES = tuple(0.25 * i for i in range(1, 25))
+ISO_HIDDEN = (16, 64, 100)  # fewer than, and as many as, the 100 visible spins
+ISO_N_TRAIN = 2000
+ISO_RBM = FLOW_RBM | {"penalty": None, "alpha": 0.0}
+
+
+def iso_flow(seed: int = 0, **options) -> "pandas.DataFrame":
+    """rbm_flow in Iso, Shiba & Yokoo's setting (ISO_*), read by the energy and by a
+    neural-network thermometer."""
+    return rbm_flow(ISO_L, ISO_TEMPERATURES, ISO_HIDDEN, ISO_N_TRAIN, seed=seed, rbm_params=ISO_RBM,
+                    thermometer=True, **options)
+
+
 def _ensemble_temperature(configs, L):
     """(mean energy per spin, its standard error, T, error of T) of independent configurations:
     T is where the exact L x L energy equals the mean; its error is SE / c(T) (c = du/dT)."""
@@ -265,16 +366,19 @@ def _ensemble_temperature(configs, L):
 
 
 def rbm_flow(L: int = FLOW_L, temperatures=FLOW_TEMPERATURES, hidden=FLOW_HIDDEN, n_train: int = FLOW_N_TRAIN,
-             n_start: int = FLOW_N_START, steps=FLOW_STEPS, seed: int = 0, store: Store | None = None,
-             progress: bool = True) -> "pandas.DataFrame":
+             n_start: int = FLOW_N_START, steps=FLOW_STEPS, seed: int = 0, rbm_params=FLOW_RBM,
+             thermometer: bool = False, store: Store | None = None, progress: bool = True) -> "pandas.DataFrame":
     """The RBM flow (Iso, Shiba & Yokoo 2018) beside the majority-rule RG flow of the same data.
 
     RBMs with each number of hidden units are trained (FLOW_RBM) on n_train samples of the
     L x L torus at each temperature together; n_start held-out samples per temperature
     (another seed) are then flowed, sampled and mean-field (rg.rbm_flow). The majority rule
-    with b = 2 is applied to the same held-out samples until 4 x 4. One row per (method,
+    with b = 2 is applied to the same held-out samples until 4 x 4 (or an odd size). One row per (method,
     hidden, T0, step): the mean energy per spin and the temperature whose exact energy on the
-    current lattice equals it (clipped to [0.5, 50]), each with its standard error.
+    current lattice equals it (clipped to [0.5, 50]), each with its standard error. With
+    thermometer, also T_thermometer (and its standard error): the reading of a neural-network
+    thermometer (thermometer.Thermometer, trained on n_train other samples per temperature of
+    the L x L torus; NaN on the smaller lattices of the majority rule).
 
     Runs on one BLAS thread: the flow amplifies rounding differences, and BLAS rounds
     differently with different numbers of threads."""
@@ -282,23 +386,29 @@ def rbm_flow(L: int = FLOW_L, temperatures=FLOW_TEMPERATURES, hidden=FLOW_HIDDEN
 
     store = store or Store()
     config = {"L": L, "temperatures": [float(t) for t in temperatures], "hidden": list(hidden), "n_train": n_train,
-              "n_start": n_start, "steps": list(steps), "seed": seed, "rbm": FLOW_RBM}
+              "n_start": n_start, "steps": list(steps), "seed": seed, "rbm": rbm_params}
+    if thermometer:
+        config["thermometer"] = THERMOMETER | {"n_per_T": n_train, "seed": seed + 2}
 
     def compute():
         with threadpool_limits(1):
-            table = _flow_table(L, temperatures, hidden, n_train, n_start, steps, seed, progress)
+            table = _flow_table(L, temperatures, hidden, n_train, n_start, steps, seed, rbm_params, thermometer,
+                                progress)
         return {c: table[c].to_numpy(str if c == "method" else float) for c in table.columns}, {}
 
     arrays, _ = store.cached("flow", config, compute, f"L{L}-seed{seed}")
     return pd.DataFrame(arrays)
 
 
-def _flow_table(L, temperatures, hidden, n_train, n_start, steps, seed, progress):
+def _flow_table(L, temperatures, hidden, n_train, n_start, steps, seed, rbm_params, thermometer, progress):
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from . import rg
+    from . import analysis, rg
     from .rbm import RBM, spins_to_visible
+    from .thermometer import Thermometer
+
+    reader = Thermometer(L, temperatures, n_train, seed + 2) if thermometer else None
 
     train = np.concatenate([ising.sample(L, T, n_train, seed=seed) for T in temperatures])
     start = np.concatenate([ising.sample(L, T, n_start, seed=seed + 1) for T in temperatures])
@@ -310,19 +420,99 @@ def _flow_table(L, temperatures, hidden, n_train, n_start, steps, seed, progress
             u, se, T, T_se = _ensemble_temperature(configs[T0 == t], configs.shape[-1])
             rows.append({"method": method, "hidden": n_hidden, "T0": t, "step": step, "L": configs.shape[-1],
                          "energy": u, "energy_error": se, "T": T, "T_error": T_se})
+            if reader is not None:
+                readable = configs.shape[-1] == L
+                T_nn, T_nn_se = analysis.mean_and_error(reader.temperature(configs[T0 == t])) if readable else (np.nan,) * 2
+                rows[-1] |= {"T_thermometer": T_nn, "T_thermometer_error": T_nn_se}
 
     blocked, step = start, 0
     record("majority rule", 0, step, blocked)
-    while blocked.shape[-1] > 4:
+    while blocked.shape[-1] > 4 and blocked.shape[-1] % 2 == 0:
         blocked, step = rg.block_spins(blocked, 2, seed=seed), step + 1
         record("majority rule", 0, step, blocked)
     rbms = {}
     for n_hidden, mean_field in tqdm([(n, mf) for n in hidden for mf in (False, True)], disable=not progress,
                                      desc="RBM flow"):
         if n_hidden not in rbms:
-            rbms[n_hidden] = RBM(n_hidden, random_state=seed, **FLOW_RBM).fit(spins_to_visible(train))
+            rbms[n_hidden] = RBM(n_hidden, random_state=seed, **rbm_params).fit(spins_to_visible(train))
         flow = rg.rbm_flow(rbms[n_hidden], spins_to_visible(start), max(steps), (L, L), mean_field, seed)
         for step, configs in enumerate(flow):
             if step in steps:
                 record("rbm mean-field" if mean_field else "rbm sampled", n_hidden, step, configs)
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- probes of trained networks
+def _table_arrays(table, prefix):
+    """A table of numbers and (mean, error) pairs as store arrays: pairs split into key and key_error."""
+    arrays = {f"{prefix}/index": table.index.to_numpy()}
+    for column in table.columns:
+        values = list(table[column])
+        if isinstance(values[0], tuple):
+            arrays[f"{prefix}/{column}"] = np.array([v[0] for v in values], float)
+            arrays[f"{prefix}/{column}_error"] = np.array([v[1] for v in values], float)
+        else:
+            arrays[f"{prefix}/{column}"] = np.array(values)
+    return arrays
+
+
+def _arrays_table(arrays, prefix, index_name):
+    """The inverse of _table_arrays."""
+    import pandas as pd
+
+    columns = {key[len(prefix) + 1:]: value for key, value in arrays.items()
+               if key.startswith(prefix + "/") and key != f"{prefix}/index"}
+    table = {name: (list(zip(value, columns[name + "_error"])) if name + "_error" in columns else value)
+             for name, value in columns.items() if not (name.endswith("_error") and name[:-6] in columns)}
+    return pd.DataFrame(table, index=pd.Index(arrays[f"{prefix}/index"], name=index_name))
+
+
+def network_tables(implementation: str = "deeprg", *, seed: int = 0, store: Store | None = None,
+                   **rbm_params) -> dict:
+    """Per-layer tables of the DBN trained_dbn(implementation, seed, **rbm_params) on the
+    held-out samples, cached in the store apart from its weights (which are trained, or
+    loaded, only when the tables are missing): {"summary": analysis.network_summary,
+    "fields": probes.field_definitions, "blocks": probes.block_match_with_nulls (nulls drawn
+    with the training seed; principal components of the paper's training set)}."""
+    from . import analysis, probes
+    from .store import artifact_name
+
+    store = store or Store()
+    held, data = held_out_samples(store=store), ising_samples(store=store, progress=False)
+    _, dbn_config, dbn_label = _dbn_config(implementation, seed, data, rbm_params)
+    config = {"dbn": artifact_name("dbn", dbn_config, dbn_label), "held_out": held.name, "train": data.name,
+              "silent_std": probes.SILENT_STD}
+
+    def compute():
+        dbn = trained_dbn(implementation, seed=seed, store=store, progress=False, **rbm_params).dbn
+        with threadpool_limits(1):
+            tables = {"summary": analysis.network_summary(dbn, held.configs),
+                      "fields": probes.field_definitions(dbn, held.configs),
+                      "blocks": probes.block_match_with_nulls(dbn, held.configs, data.configs, seed)}
+        return {k: v for kind, table in tables.items() for k, v in _table_arrays(table, kind).items()}, {}
+
+    arrays, _ = store.cached("tables", config, compute, dbn_label)
+    return {kind: _arrays_table(arrays, kind, "layer") for kind in ("summary", "fields", "blocks")}
+
+
+def control_name() -> str:
+    """The label of the negligible-penalty control networks in penalty_tables."""
+    from .fmt import penalty
+
+    return f"control ({penalty(*DBN_CONTROL)})"
+
+
+def penalty_tables(seeds=DBN_SEEDS, with_control: bool = False, store: Store | None = None) -> dict:
+    """Per-layer tables of the penalty networks (DBN_PENALTIES; with_control, also
+    control_dbns under control_name()), each combined over the training seeds by
+    analysis.between_networks (mean over networks, error between them):
+    network_tables' tables, each a dict {name: table}."""
+    from . import analysis
+
+    settings = {name: {"penalty": penalty} for name, penalty in DBN_PENALTIES}
+    if with_control:
+        settings[control_name()] = dict(zip(("penalty", "alpha"), DBN_CONTROL))
+    per_seed = {(name, seed): network_tables("deeprg", seed=seed, store=store, **params)
+                for name, params in settings.items() for seed in seeds}
+    return {kind: {name: analysis.between_networks([per_seed[(name, s)][kind] for s in seeds]) for name in settings}
+            for kind in ("summary", "blocks", "fields")}

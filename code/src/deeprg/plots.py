@@ -256,11 +256,9 @@ def flow_panels(table, panels: dict, references: dict):
     return fig
 
 
-@_styled
-def flow_endpoints(ends, references: dict):
-    """Temperature at the end of each RBM flow against the starting temperature T0, from
-    analysis.flow_ends (rows (method, hidden), columns T0); the diagonal (no flow) in grey."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
+def _endpoints(ax, ends, references, log=True):
+    """Draw flow end points against T0 (analysis.flow_ends) with the no-flow diagonal and
+    references; a logarithmic temperature axis when the ends span decades."""
     T0 = ends.columns.to_numpy(float)
     ax.plot(T0, T0, color="0.7", lw=3, label="start")
     for (method, hidden), row in ends.iterrows():
@@ -268,8 +266,31 @@ def flow_endpoints(ends, references: dict):
                 label=f"{int(hidden)} hidden, {method.removeprefix('rbm ')}")
     for (label, T), (style, colour) in zip(references.items(), (("--", "k"), (":", "C3"))):
         ax.axhline(T, ls=style, color=colour, lw=1.2, label=label)
-    ax.set_yscale("log")
+    if log:
+        ax.set_yscale("log")
     ax.set_xlabel("starting temperature $T_0$")
+
+
+@_styled
+def flow_endpoints(ends, references: dict):
+    """Temperature at the end of each RBM flow against the starting temperature T0, from
+    analysis.flow_ends (rows (method, hidden), columns T0); the diagonal (no flow) in grey."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
+    _endpoints(ax, ends, references)
     ax.set_ylabel("temperature at the end of the flow")
     ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    return fig
+
+
+@_styled
+def flow_endpoint_panels(panels: dict, references: dict):
+    """flow_endpoints side by side, one panel per {title: analysis.flow_ends table} (e.g. two
+    ways of reading the temperature), on a linear temperature axis, one shared legend below."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 3.6), sharey=True, squeeze=False)
+    for ax, (title, ends) in zip(axes[0], panels.items()):
+        _endpoints(ax, ends, references, log=False)
+        ax.set_title(title)
+    axes[0, 0].set_ylabel("temperature at the end of the flow")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, ncol=3, loc="outside lower center")
     return fig

@@ -32,7 +32,8 @@ APPENDIX_N_SAMPLES = 40_000  # the paper's Appendix A (its main text says 20,000
 APPENDIX_SETTINGS = (("none", 0.0), ("l1", experiments.PAPER_RBM["alpha"]))
 ORDERED_T = 2.0  # below T_c: two magnetised states
 ORDERED_SETTINGS = (("none", 0.0), ("l1", 1e-3))
-GIBBS = {"n_chains": 500, "n_steps": 1000}  # chains started from held-out samples, sampled v -> h -> v
+GIBBS = {"n_chains": 500, "n_steps": 1000}
+CONTROL_SETTING = ("l2", 1e-5)  # a penalty too weak to matter: the control for penalty effects  # chains started from held-out samples, sampled v -> h -> v
 
 
 def _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden):
@@ -274,6 +275,13 @@ def fine_temperature_sweep(temperatures=FINE_TEMPERATURES, settings=FINE_SETTING
     return temperature_sweep(temperatures, settings, seeds, **options)
 
 
+def negligible_penalty_control(temperatures=TEMPERATURES, setting=CONTROL_SETTING, seeds=SEEDS, **options):
+    """temperature_sweep with a penalty too weak to matter (CONTROL_SETTING; its points at the
+    paper's temperature are those of penalty_sweep): what the sweep's runs differ by when
+    nothing that matters differs, the scale against which penalty effects are judged."""
+    return temperature_sweep(temperatures, (setting,), seeds, **options)
+
+
 def appendix_data_set(n_samples: int = APPENDIX_N_SAMPLES, settings=APPENDIX_SETTINGS, seeds=SEEDS,
                       n_iter: int = N_EPOCHS, n_hidden: int = 400, n_jobs: int = 1,
                       store: Store | None = None, progress: bool = True):
@@ -313,6 +321,53 @@ def ordered_phase(T: float = ORDERED_T, settings=ORDERED_SETTINGS, seeds=SEEDS, 
     rows = [key | _flat(store.load(artifact_name("ordered", config, label))[1]["info"])
             for key, (config, label, _) in zip(keys, jobs)]
     return analysis.with_kl(pd.DataFrame(rows))
+
+
+EXPLORER_UNITS = 16  # fields kept per snapshot for the book's receptive-field explorer
+EXPLORER_EPOCHS = (1, 5, N_EPOCHS)  # snapshot epochs of the 20-epoch sweep points
+
+
+def _explorer_point(config, T):
+    """A sweep point retrained (same trajectory) to keep its first config["units"] fields at each
+    epoch of config["snapshots"], 8-bit: int8 fields q with w = q * scale / 127 (one scale per
+    snapshot, the largest |w| of the kept fields), and the mean locality and participation of
+    all units (with standard errors) at each snapshot."""
+    kept, scales, stats = [], [], []
+    for epoch, rbm, X, held in _training(config, T):
+        if epoch in config["snapshots"]:
+            W = np.asarray(rbm.components_, np.float64)
+            fields = W[: config["units"]]
+            scale = float(np.abs(fields).max())
+            kept.append(np.round(fields / scale * 127).astype(np.int8))
+            scales.append(scale)
+            stats.append([*analysis.mean_and_error(rg.locality(W, (40, 40))),
+                          *analysis.mean_and_error(rg.participation_ratio(W))])
+    return {"fields": np.array(kept), "scale": np.array(scales, np.float32),
+            "stats": np.array(stats, np.float32), "epochs": np.array(config["snapshots"])}, {}
+
+
+def explorer_fields(seed: int = 0, n_jobs: int = 1, store: Store | None = None, progress: bool = True) -> list:
+    """For the receptive-field explorer: the first EXPLORER_UNITS fields of the first layer at the
+    EXPLORER_EPOCHS snapshots of every setting of penalty_sweep and temperature_sweep (one
+    training seed), each point retrained along the sweep's own trajectory. Returns one dict per
+    (T, penalty, alpha): fields (snapshots, units, 1600) int8, scale, stats (locality mean and
+    error, participation mean and error per snapshot) and epochs."""
+    store = store or Store()
+    paper_alpha = experiments.PAPER_RBM["alpha"]
+    settings = [("none", 0.0)] + [(p, a) for p in PENALTIES if p != "none" for a in ALPHAS]
+    settings += [("l1", paper_alpha)] if paper_alpha not in ALPHAS else []
+    points = [(experiments.PAPER_T, p, a) for p, a in settings]
+    points += [(T, p, 0.0 if p == "none" else a) for T in TEMPERATURES if T != experiments.PAPER_T
+               for p, a in TEMPERATURE_SETTINGS]
+    data_names = _data_names([T for T, _, _ in points], progress)
+    jobs = []
+    for T, penalty, alpha in points:
+        config = _point_config(data_names[T], penalty, alpha, seed, max(EXPLORER_EPOCHS), 400) | {
+            "snapshots": list(EXPLORER_EPOCHS), "units": EXPLORER_UNITS}
+        jobs.append((config, _label(T, penalty, alpha, seed, max(EXPLORER_EPOCHS), 400) + "-fields", T))
+    _compute_missing(store, "explorer", jobs, _explorer_point, n_jobs, progress, "explorer fields")
+    return [{"T": T, "penalty": penalty, "alpha": alpha} | store.load(artifact_name("explorer", config, label))[0]
+            for (T, penalty, alpha), (config, label, _) in zip(points, jobs)]
 
 
 def paper_epochs_by_temperature(temperatures=TEMPERATURES, seed: int = 0, n_jobs: int = 1,

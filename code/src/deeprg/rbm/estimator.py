@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import kernels, partition
 
 _PENALTIES = {None: kernels.NO_PENALTY, "l1": kernels.L1, "l2": kernels.L2}
+HINTON_MOMENTUM = (0.5, 5, 0.9)  # rbm.m: momentum 0.5 for the first 5 epochs, then 0.9
 _MONITOR_ROWS = 1000
 
 
@@ -255,7 +256,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _momentum(self):
         if self.momentum == "hinton":
-            return 0.5 if self.n_epochs_ < 5 else 0.9
+            start, epochs, final = HINTON_MOMENTUM
+            return start if self.n_epochs_ < epochs else final
         return float(self.momentum)
 
     def _negative_phase(self, H_data, V_neg, H_neg, rng):
