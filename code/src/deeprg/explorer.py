@@ -1,8 +1,9 @@
 """The data of the book's receptive-field explorer: the first few fields of each trained network
 the book has, by penalty, strength, temperature, layer and epoch, 8-bit quantised.
 
-Layer 1 at epochs 1, 5 and 20 comes from the sweep points (sweep.explorer_fields); layers 1-3
-after the paper's 200 epochs from the seed-0 DBNs at the paper's temperature."""
+Layer 1 at epochs 1, 5 and 20 comes from the sweep points (sweep.explorer_fields), and after
+50, 100 and 200 epochs at the other temperatures from the long L1 runs (sweep.explorer_long_runs);
+layers 1-3 after the paper's 200 epochs from the seed-0 DBNs at the paper's temperature."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _quantised(fields):
 def points(progress: bool = False) -> list[dict]:
     """Every point the explorer offers (see the module docstring), one dict each."""
     out = []
-    for p in sweep.explorer_fields(progress=progress):
+    for p in sweep.explorer_fields(progress=progress) + sweep.explorer_long_runs(progress=progress):
         for k, epoch in enumerate(p["epochs"]):
             loc_mean, loc_err, part_mean, part_err = p["stats"][k]
             out.append(_point(p["T"], p["penalty"], p["alpha"], 1, epoch, p["fields"][k], p["scale"][k],

@@ -346,28 +346,45 @@ def _explorer_point(config, T):
             "stats": np.array(stats, np.float32), "epochs": np.array(config["snapshots"])}, {}
 
 
+EXPLORER_LONG_EPOCHS = (50, 100, experiments.PAPER_RBM["n_iter"])  # of the 200-epoch runs at each temperature
+
+
+def _explorer(points, snapshots, seed, n_jobs, store, progress):
+    """_explorer_point for each (T, penalty, alpha), cached; one dict per point."""
+    store = store or Store()
+    data_names = _data_names([T for T, _, _ in points], progress)
+    jobs = []
+    for T, penalty, alpha in points:
+        config = _point_config(data_names[T], penalty, alpha, seed, max(snapshots), 400) | {
+            "snapshots": list(snapshots), "units": EXPLORER_UNITS}
+        jobs.append((config, _label(T, penalty, alpha, seed, max(snapshots), 400) + "-fields", T))
+    _compute_missing(store, "explorer", jobs, _explorer_point, n_jobs, progress, "explorer fields")
+    return [{"T": T, "penalty": penalty, "alpha": alpha} | store.load(artifact_name("explorer", config, label))[0]
+            for (T, penalty, alpha), (config, label, _) in zip(points, jobs)]
+
+
+def explorer_long_runs(seed: int = 0, n_jobs: int = 1, store: Store | None = None, progress: bool = True) -> list:
+    """explorer_fields for the runs of paper_epochs_by_temperature away from the paper's
+    temperature (L1 at the paper's alpha; there the seed-0 DBN's first layer stands for it), at
+    the EXPLORER_LONG_EPOCHS snapshots of their 200 epochs (their first 20 epochs are the sweep's)."""
+    alpha = experiments.PAPER_RBM["alpha"]
+    points = [(T, "l1", alpha) for T in TEMPERATURES if T != experiments.PAPER_T]
+    return _explorer(points, EXPLORER_LONG_EPOCHS, seed, n_jobs, store, progress)
+
+
 def explorer_fields(seed: int = 0, n_jobs: int = 1, store: Store | None = None, progress: bool = True) -> list:
     """For the receptive-field explorer: the first EXPLORER_UNITS fields of the first layer at the
     EXPLORER_EPOCHS snapshots of every setting of penalty_sweep and temperature_sweep (one
     training seed), each point retrained along the sweep's own trajectory. Returns one dict per
     (T, penalty, alpha): fields (snapshots, units, 1600) int8, scale, stats (locality mean and
     error, participation mean and error per snapshot) and epochs."""
-    store = store or Store()
     paper_alpha = experiments.PAPER_RBM["alpha"]
     settings = [("none", 0.0)] + [(p, a) for p in PENALTIES if p != "none" for a in ALPHAS]
     settings += [("l1", paper_alpha)] if paper_alpha not in ALPHAS else []
     points = [(experiments.PAPER_T, p, a) for p, a in settings]
     points += [(T, p, 0.0 if p == "none" else a) for T in TEMPERATURES if T != experiments.PAPER_T
                for p, a in TEMPERATURE_SETTINGS]
-    data_names = _data_names([T for T, _, _ in points], progress)
-    jobs = []
-    for T, penalty, alpha in points:
-        config = _point_config(data_names[T], penalty, alpha, seed, max(EXPLORER_EPOCHS), 400) | {
-            "snapshots": list(EXPLORER_EPOCHS), "units": EXPLORER_UNITS}
-        jobs.append((config, _label(T, penalty, alpha, seed, max(EXPLORER_EPOCHS), 400) + "-fields", T))
-    _compute_missing(store, "explorer", jobs, _explorer_point, n_jobs, progress, "explorer fields")
-    return [{"T": T, "penalty": penalty, "alpha": alpha} | store.load(artifact_name("explorer", config, label))[0]
-            for (T, penalty, alpha), (config, label, _) in zip(points, jobs)]
+    return _explorer(points, EXPLORER_EPOCHS, seed, n_jobs, store, progress)
 
 
 def paper_epochs_by_temperature(temperatures=TEMPERATURES, seed: int = 0, n_jobs: int = 1,
