@@ -185,3 +185,10 @@ def test_explorer_snapshots_follow_the_sweep_trajectory(tmp_path):
     point = sweep.temperature_sweep((T,), (("l1", 1e-3),), (0,), n_iter=2, n_hidden=4, store=store, progress=False)
     assert arrays["stats"][-1, 0] == pytest.approx(point["locality"].iloc[0], rel=1e-5)
     assert np.abs(arrays["fields"]).max() == 127
+
+
+def test_data_set_names_are_derived_without_sampling(tmp_path):
+    store = Store(tmp_path)
+    name = experiments.ising_samples_name(L=8, T=2.5, n_samples=50, seed=3)
+    assert not store.exists(name)
+    assert experiments.ising_samples(L=8, T=2.5, n_samples=50, seed=3, store=store, progress=False).name == name

@@ -157,8 +157,6 @@ def between_networks(tables):
     out = first.copy().astype(object)
     for column in first.columns:
         values = np.array([[v[0] if isinstance(v, tuple) else v for v in t[column]] for t in tables], float)
-        if all(t[column].equals(first[column]) for t in tables) and not isinstance(first[column].iloc[0], tuple):
-            continue
         out[column] = [first[column].iloc[i] if np.ptp(values[:, i]) == 0 else mean_and_error(values[:, i])
                        for i in range(values.shape[1])]
     return pd.DataFrame(out, index=first.index, columns=first.columns)

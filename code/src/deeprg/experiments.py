@@ -27,13 +27,27 @@ class IsingData:
     name: str
 
 
+def _ising_config(L, T, n_samples, algorithm, seed):
+    """(store config, readable label) of a data set of ising_samples."""
+    config = {"L": L, "T": float(T), "n_samples": n_samples, "algorithm": algorithm, "seed": seed}
+    return config, f"L{L}-T{T:.4f}-n{n_samples}-{algorithm}-seed{seed}"
+
+
+def ising_samples_name(L: int = PAPER_L, T: float = PAPER_T, n_samples: int = PAPER_N_SAMPLES, *,
+                       algorithm: str = "wolff", seed: int = 0) -> str:
+    """The store name of ising_samples(...) without sampling or loading it: what the results
+    trained on it are keyed by."""
+    from .store import artifact_name
+
+    return artifact_name("ising", *_ising_config(L, T, n_samples, algorithm, seed))
+
+
 def ising_samples(L: int = PAPER_L, T: float = PAPER_T, n_samples: int = PAPER_N_SAMPLES, *,
                   algorithm: str = "wolff", seed: int = 0, store: Store | None = None,
                   progress: bool = True) -> IsingData:
     """Equilibrium samples of the L x L torus at T (default: the paper's data set)."""
     store = store or Store()
-    config = {"L": L, "T": float(T), "n_samples": n_samples, "algorithm": algorithm, "seed": seed}
-    label = f"L{L}-T{T:.4f}-n{n_samples}-{algorithm}-seed{seed}"
+    config, label = _ising_config(L, T, n_samples, algorithm, seed)
 
     def compute():
         run = ising.simulate(L, T, n_samples, algorithm=algorithm, seed=seed, progress=progress)

@@ -203,13 +203,11 @@ def _compute_missing(store, kind, jobs, compute, n_jobs, progress, desc):
         pass
 
 
-def _data_names(temperatures, progress, n_samples=experiments.PAPER_N_SAMPLES):
-    """The name of the data set at each temperature, each made (or checked) once, with its held-out samples."""
-    names = {}
-    for T in dict.fromkeys(temperatures):
-        names[T] = experiments.ising_samples(T=T, n_samples=n_samples, progress=progress).name
-        experiments.held_out_samples(T)
-    return names
+def _data_names(temperatures, n_samples=experiments.PAPER_N_SAMPLES):
+    """The store name of the data set at each temperature, derived from its configuration: a
+    sweep whose points are all cached needs no data (a missing point's training makes its data
+    set, and the held-out samples, when it loads them)."""
+    return {T: experiments.ising_samples_name(T=T, n_samples=n_samples) for T in dict.fromkeys(temperatures)}
 
 
 def _label(T, penalty, alpha, seed, n_iter, n_hidden):
@@ -226,7 +224,7 @@ def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc, n_samples=ex
 
     store = store or Store()
     paper_alpha = experiments.PAPER_RBM["alpha"]
-    data_names = _data_names([p[0] for p in points], progress, n_samples)
+    data_names = _data_names([p[0] for p in points], n_samples)
     other_size = {} if n_samples == experiments.PAPER_N_SAMPLES else {"n_samples": n_samples}
     jobs = []
     for T, penalty, alpha, seed in points:
@@ -306,7 +304,7 @@ def ordered_phase(T: float = ORDERED_T, settings=ORDERED_SETTINGS, seeds=SEEDS, 
     import pandas as pd
 
     store = store or Store()
-    data_names = _data_names([T], progress)
+    data_names = _data_names([T])
     jobs, keys = [], []
     for penalty, alpha in settings:
         alpha = 0.0 if penalty == "none" else alpha
@@ -352,7 +350,7 @@ EXPLORER_LONG_EPOCHS = (50, 100, experiments.PAPER_RBM["n_iter"])  # of the 200-
 def _explorer(points, snapshots, seed, n_jobs, store, progress):
     """_explorer_point for each (T, penalty, alpha), cached; one dict per point."""
     store = store or Store()
-    data_names = _data_names([T for T, _, _ in points], progress)
+    data_names = _data_names([T for T, _, _ in points])
     jobs = []
     for T, penalty, alpha in points:
         config = _point_config(data_names[T], penalty, alpha, seed, max(snapshots), 400) | {
@@ -408,7 +406,7 @@ def measured_by_epoch(temperatures=TEMPERATURES, every: int = MEASURE_EVERY, see
 
     store = store or Store()
     alpha = experiments.PAPER_RBM["alpha"]
-    data_names = _data_names(temperatures, progress)
+    data_names = _data_names(temperatures)
     jobs = [(_point_config(data_names[T], "l1", alpha, seed, n_iter, n_hidden) | {"measure_every": every},
              _label(T, "l1", alpha, seed, n_iter, n_hidden) + f"-every{every}", T) for T in temperatures]
     _compute_missing(store, "epochs", jobs, _train_measured, n_jobs, progress, "measured by epoch")
@@ -436,7 +434,7 @@ def ais_recheck(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seeds=
         raise ValueError(f"betas_factor must be >= 1, got {betas_factor}")
     if not ais_seeds:
         raise ValueError(f"ais_seeds must name at least one seed, got {ais_seeds!r}")
-    data_names = _data_names(temperatures, progress)
+    data_names = _data_names(temperatures)
     jobs = []
     for T in temperatures:
         for penalty, alpha in settings:
