@@ -61,10 +61,37 @@ def test_stacks_scikit_learns_rbm(X):
     assert net.receptive_fields(1).shape == (4, 64)
 
 
+class RecordingRBM(RBM):
+    """deeprg's RBM that keeps a copy of the data it was trained on."""
+
+    def fit(self, X, y=None, *, progress=False):
+        self.training_data_ = np.array(X, copy=True)
+        return super().fit(X, y, progress=progress)
+
+
 def test_per_layer_parameters_and_sampled_propagation(X):
     net = DBN((16, 4), layer_params=[{"penalty": "l1"}, {"penalty": None}], n_iter=1, random_state=0,
               propagate="samples").fit(X)
     assert [r.penalty for r in net.rbms] == ["l1", None]
+
+
+def test_sampled_propagation_trains_the_next_layer_on_draws_from_p_h_given_v(X):
+    """With propagate="samples", layer 2 is trained on binary S drawn from P = P(h | v) of layer 1.
+    Given X, each S_ij - P_ij is an independent centred Bernoulli variable of variance
+    P_ij (1 - P_ij); so each unit's column sum of S - P, and the sum of (S - P)(2P - 1) (which
+    a draw from 1 - P instead of P shifts by -sum (2P - 1)^2), lie within 4 of their standard
+    deviations of 0. Layer 2 is then refit on those samples: the same weights, bit for bit."""
+    net = DBN((16, 8), rbm=RecordingRBM, n_iter=3, random_state=0, propagate="samples").fit(X)
+    np.testing.assert_array_equal(net.rbms[0].training_data_, X)
+    S = net.rbms[1].training_data_
+    P = hidden_probs(net.rbms[0], X).astype(np.float64)
+    assert S.shape == P.shape and set(np.unique(S)) == {0.0, 1.0}
+    D, var = S - P, P * (1 - P)
+    assert (np.abs(D.sum(axis=0)) < 4 * np.sqrt(var.sum(axis=0))).all(), D.sum(axis=0) / np.sqrt(var.sum(axis=0))
+    signed = 2 * P - 1
+    assert abs((D * signed).sum()) < 4 * np.sqrt((signed**2 * var).sum())
+    again = RBM(8, n_iter=3, random_state=0)
+    np.testing.assert_array_equal(again.fit(S).components_, net.rbms[1].components_)
 
 
 @pytest.mark.parametrize("kwargs,match", [

@@ -29,12 +29,36 @@ def test_large_torus_approaches_onsager(T):
     assert exact.energy_per_spin(1000, T) == pytest.approx(exact.onsager_energy_per_spin(T), abs=1e-6)
 
 
+def central_difference(f, x, h):
+    """(f(x + h) - f(x - h)) / 2h, and |T(h) - T(2h)| with T(2h) the same at step 2h: an
+    estimate of the error (the truncation, h^2 f'''(x) / 6, is a third of it to O(h^4))."""
+    fine = (f(x + h) - f(x - h)) / (2 * h)
+    coarse = (f(x + 2 * h) - f(x - 2 * h)) / (4 * h)
+    return fine, abs(fine - coarse)
+
+
 @pytest.mark.parametrize("L", [40, 64, 256, 2000])
 @pytest.mark.parametrize("T", [0.5, 2.0, exact.T_C, 2.451, 5.0, 100.0])
-def test_large_tori_are_finite_and_physical(L, T):
+def test_large_tori_energy_and_specific_heat_are_the_derivatives_of_log_z(L, T):
+    """Where overflow or cancellation would show (N up to 4e6, T from 0.5 to 100): the energy
+    is u = -(1/N) d lnZ/dK and the specific heat c = -K^2 du/dK, by central differences in K
+    with a step of 1e-3 / L (the specific heat's peak is ~1/L wide). Tolerance: the
+    difference's error estimate plus its rounding, 8 eps |f| / h, where f is lnZ/N or u,
+    whose own rounding is 64 eps max(1, coth 2K) (u is -coth 2K plus a correction of nearly
+    the same size at high T). Where L |gamma_0| > 40 the torus differs from the infinite lattice
+    by O(e^(-L |gamma_0|)) < 1e-14 (gamma_0 the smallest of Kaufman's gammas: 1/gamma_0 is the
+    correlation length), so u equals Onsager's energy within that rounding."""
+    K, N, h, eps = 1.0 / T, L * L, 1e-3 / L, np.finfo(float).eps
     u, c = exact.energy_per_spin(L, T), exact.specific_heat_per_spin(L, T)
-    assert -2.0 <= u <= 0.0 and np.isfinite(exact.log_partition(L, T))
-    assert 0.0 <= c < 10.0
+    rounding_u = 64 * eps * max(1.0, 1 / np.tanh(2 * K))
+    log_z_per_spin = exact.log_partition(L, T) / N
+    slope, error = central_difference(lambda k: exact.log_partition(L, 1 / k) / N, K, h)
+    assert u == pytest.approx(-slope, abs=error + 8 * eps * (abs(log_z_per_spin) + 1) / h + rounding_u)
+    slope, error = central_difference(lambda k: exact.energy_per_spin(L, 1 / k), K, h)
+    assert c == pytest.approx(-K * K * slope, abs=K * K * (error + 8 * rounding_u / h))
+    gamma_0 = abs(2 * K + np.log(np.tanh(K)))
+    if L * gamma_0 > 40:
+        assert u == pytest.approx(exact.onsager_energy_per_spin(T), abs=rounding_u)
 
 
 def test_energy_matches_derivative_of_log_z():

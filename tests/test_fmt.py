@@ -23,6 +23,56 @@ def test_pm_rounds_by_the_pdg_rule(value, error, text):
     assert fmt.pm((value, error)) == text
 
 
+# The PDG rule at each boundary of the three leading digits, in several decades: 354 keeps two
+# figures, 355 one; 949 one; 950 and above round up to 1.0 of the next decade (two figures).
+@pytest.mark.parametrize("value, error, text", [
+    (0.4237, 0.0123, f"0.424{S}±{S}0.012"),      # leading digits 123: two figures
+    (0.4237, 0.0456, f"0.42{S}±{S}0.05"),        # 456: one figure
+    (0.5, 0.0097, f"0.500{S}±{S}0.010"),         # 970: rounds up a decade, two figures
+    (1835.2, 43.7, f"1840{S}±{S}40"),            # errors above ten round the value to tens
+    (0.7123, 0.00004, f"0.71230{S}±{S}0.00004"),  # never "± 0.000"
+    (-1.15153, 0.00031, f"{fmt.MINUS}1.15153{S}±{S}0.00031"),
+])
+def test_pm_rounds_by_the_pdg_rule(value, error, text):
+    assert fmt.pm(value, error) == text
+    assert fmt.pm((value, error)) == text
+
+
+# The PDG rule at each boundary of the three leading digits, in several decades: 354 keeps two
+# figures, 355 one; 949 one; 950 and above round up to 1.0 of the next decade (two figures).
+BUG_950 = pytest.mark.xfail(strict=True, reason="package bug: fmt.pm rounds the error with Python's round(), "
+                            "so an error whose binary value lies just below ...950 (0.95, 0.0095) rounds to "
+                            "...9 (one figure) instead of up to 1.0 of the next decade")
+
+
+@pytest.mark.parametrize("value, error, text", [
+    (1.0, 0.000354, f"1.00000{S}±{S}0.00035"),
+    (1.0, 0.000355, f"1.0000{S}±{S}0.0004"),
+    (1.0, 0.0354, f"1.000{S}±{S}0.035"),
+    (1.0, 0.0355, f"1.00{S}±{S}0.04"),
+    (10.0, 3.54, f"10.0{S}±{S}3.5"),
+    (10.0, 3.55, f"10{S}±{S}4"),
+    (100.0, 35.4, f"100{S}±{S}35"),
+    (100.0, 35.5, f"100{S}±{S}40"),
+    (1234.0, 354.0, f"1230{S}±{S}350"),
+    (1234.0, 355.0, f"1200{S}±{S}400"),
+    (1.0, 0.0949, f"1.00{S}±{S}0.09"),
+    (1.0, 0.0950, f"1.00{S}±{S}0.10"),
+    (1.0, 0.0999, f"1.00{S}±{S}0.10"),
+    (1.0, 0.09996, f"1.00{S}±{S}0.10"),
+    (10.0, 9.49, f"10{S}±{S}9"),
+    (10.0, 9.996, f"10{S}±{S}10"),
+    (5000.0, 949.0, f"5000{S}±{S}900"),
+    (5000.0, 950.0, f"5000{S}±{S}1000"),
+    (5000.0, 999.6, f"5000{S}±{S}1000"),
+    (1.0, 0.00999, f"1.000{S}±{S}0.010"),
+    (1.0, 0.0095, f"1.000{S}±{S}0.010"),  # binary value just below 0.0095: still 950
+    (1.0, 0.95, f"1.0{S}±{S}1.0"),
+])
+def test_pm_at_the_pdg_boundaries(value, error, text):
+    assert fmt.pm(value, error) == text
+
+
 def test_pm_without_an_error_or_with_nan():
     assert fmt.pm(3.14159, 0) == "3.142"
     assert fmt.pm(math.nan, math.nan) == fmt.DASH

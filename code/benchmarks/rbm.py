@@ -19,10 +19,13 @@ Run: python code/benchmarks/rbm.py  (--quick: 2,000 and 500 rows, 2 epochs, a sm
 from __future__ import annotations
 
 import argparse
+import platform
 import time
 
 import numpy as np
 from sklearn.neural_network import BernoulliRBM
+
+from threadpoolctl import threadpool_info
 
 from deeprg import experiments
 from deeprg.rbm import RBM, kernels, spins_to_visible
@@ -88,6 +91,18 @@ def sk(n_iter):
     return BernoulliRBM(400, batch_size=100, learning_rate=0.1, n_iter=n_iter, random_state=0)
 
 
+def machine() -> str:
+    """The CPU model and the BLAS library, kernel and threads that numpy's products run on."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor() or platform.machine()
+    blas = [f"{i['prefix']} ({i['internal_api']} {i.get('version', '')}) {i.get('architecture', '?')} kernels, {i['num_threads']} threads"
+            for i in threadpool_info() if i["user_api"] == "blas"]
+    return f"CPU: {cpu}; BLAS: {'; '.join(blas) or 'none found'}"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -96,6 +111,7 @@ def main():
     sizes, epochs = ((2000, 500), 2) if args.quick else ((20_000, 5_000), 5)
     X32 = spins_to_visible(configs[:sizes[0]])
     t = {n: timings(X32[:n]) for n in sizes}
+    print(machine())
     print(f"one-epoch fit, {X32.shape[1]} visible, 400 hidden, batch 100, CD-1; fastest of 3 rounds; "
           f"seconds and ratio to the floor")
     print(f"  {'':28}" + "".join(f"{f'{n} rows':>19}" for n in sizes))

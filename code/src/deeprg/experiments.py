@@ -266,9 +266,10 @@ def sampler_validation(L: int = PAPER_L, n_samples: int = 2000, seed: int = 0, s
     return table
 
 
-def held_out_samples(T: float = PAPER_T, store: Store | None = None) -> IsingData:
-    """2,000 samples at T (default: the paper's) from another seed: data no network was trained on."""
-    return ising_samples(T=T, n_samples=2000, seed=1, store=store, progress=False)
+def held_out_samples(T: float = PAPER_T, store: Store | None = None, L: int = PAPER_L) -> IsingData:
+    """2,000 samples of the L x L torus at T (default: the paper's) from another seed: data no
+    network was trained on."""
+    return ising_samples(L=L, T=T, n_samples=2000, seed=1, store=store, progress=False)
 
 
 # ----------------------------------------------------------------------------- the trace condition

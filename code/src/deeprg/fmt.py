@@ -39,14 +39,19 @@ def _signed(text: str) -> str:
     return text.replace("-", MINUS)
 
 
-def _decimals(error: float) -> int:
-    """Decimal places that round `error` (> 0) by the PDG rule (negative: tens, hundreds...)."""
+def _rounded_error(error: float) -> tuple[int, float]:
+    """(decimal places, rounded value) of `error` (> 0) by the PDG rule; negative places mean
+    tens, hundreds... The rule reads the three leading digits: 100-354 keep two figures, 355-949
+    one, and 950-999 round up to 1.0 of the next decade (shown with two figures there), which is
+    set explicitly: round() on the binary value of, e.g., 0.95 (just below it) would give 0.9."""
     exponent = math.floor(math.log10(error))
     leading = round(error / 10 ** (exponent - 2))
     if leading >= 1000:  # 999.6 rounds up a decade
         exponent, leading = exponent + 1, 100
-    # 100-354: two figures; 355-949: one; 950-999: one, which rounds to 1.0 of the next decade
-    return 1 - exponent if leading <= 354 else -exponent
+    if leading >= 950:
+        return -exponent, 10.0 ** (exponent + 1)
+    decimals = 1 - exponent if leading <= 354 else -exponent
+    return decimals, round(error, decimals)
 
 
 def _fixed(x: float, decimals: int) -> str:
@@ -65,8 +70,8 @@ def pm(value, error=None) -> str:
         return DASH
     if error == 0:
         return num(value)
-    d = _decimals(abs(error))
-    return Math(f"{_fixed(value, d)}{NBSP}±{NBSP}{_fixed(abs(error), d)}")
+    d, shown = _rounded_error(abs(error))
+    return Math(f"{_fixed(value, d)}{NBSP}±{NBSP}{_fixed(shown, d)}")
 
 
 def num(x, decimals: int | None = None, sig: int = 4) -> str:

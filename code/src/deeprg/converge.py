@@ -1,0 +1,161 @@
+"""First layers trained to documented convergence: the reference for what an RBM of the paper's
+size (1600 -> 400) can learn from the Ising data. The paper's CD-1 networks stay the replication.
+
+The recipe (RECIPE) is persistent contrastive divergence (Tieleman 2008): 100 chains (one per
+row of a mini-batch) carried over between updates, cd_k Gibbs sweeps per update, momentum 0.5,
+visible biases started at the data's log-odds, and a learning rate decaying as
+lr_e = lr_0 / (1 + e / decay_epochs) in epoch e. Every check_every epochs (SCHEDULE) the
+held-out mean log-likelihood is estimated by AIS, with its standard error; training stops by the
+rule of `stopped`, or at max_epochs, which the result records as not converged.
+
+Each check leaves a checkpoint in the store's checkpoints/ folder (git-ignored), so an
+interrupted run resumes from its last check and gives the same result; the finished run is one
+artifact: the trajectory of checks and the final weights.
+"""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from . import baselines, experiments
+from .rbm import RBM, spins_to_visible
+from .store import CorruptArtifactError, Store, artifact_name
+
+RECIPE = {"n_components": 400, "learning_rate": 0.01, "batch_size": 100, "momentum": 0.5, "cd_k": 10,
+          "persistent": True, "penalty": None, "alpha": 0.0, "visible_bias_init": "data"}
+SCHEDULE = {
+    "decay_epochs": 50,  # lr halves after 50 epochs, is a third after 100
+    "check_every": 10,  # epochs between held-out likelihood checks
+    "patience": 3,  # checks without a significant improvement before stopping
+    "n_sigma": 2.0,  # "significant": more than this many combined standard errors
+    "max_epochs": 1000,
+    "ais": {"n_chains": 100, "n_betas": 5000},
+}
+BLAS_THREADS = 1
+
+
+def learning_rate(lr0: float, epoch: int, decay_epochs: float) -> float:
+    """lr_e = lr_0 / (1 + e / decay_epochs): the step size of epoch e (counted from 0)."""
+    if decay_epochs <= 0:
+        raise ValueError(f"decay_epochs must be > 0, got {decay_epochs}")
+    return lr0 / (1.0 + epoch / decay_epochs)
+
+
+def stopped(log_likelihood, error, patience: int, n_sigma: float) -> bool:
+    """The stopping rule on a sequence of checks (mean held-out log-likelihood and its standard
+    error): True when none of the last `patience` checks exceeds the best earlier check by more
+    than n_sigma sqrt(se_i^2 + se_best^2). False while there are `patience` checks or fewer."""
+    ll, se = np.asarray(log_likelihood, float), np.asarray(error, float)
+    if ll.shape != se.shape or ll.ndim != 1:
+        raise ValueError(f"log_likelihood and error must be 1-d of one length, got {ll.shape} and {se.shape}")
+    if len(ll) <= patience:
+        return False
+    best = int(np.argmax(ll[:-patience]))
+    margin = n_sigma * np.sqrt(se[-patience:] ** 2 + se[best] ** 2)
+    return bool(np.all(ll[-patience:] - ll[best] <= margin))
+
+
+def _label(L, T, seed, recipe):
+    return (f"L{L}-T{T:.4f}-h{recipe['n_components']}-{recipe.get('penalty') or 'none'}-"
+            f"{'pcd' if recipe['persistent'] else 'cd'}{recipe['cd_k']}-seed{seed}")
+
+
+def _ais_base(X):
+    """AIS's base model: visible biases at the training data's log-odds (clipped to [1e-3, 1 - 1e-3])."""
+    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
+    return np.log(p / (1 - p))
+
+
+def _check(rbm, X, held, seed, ais):
+    """(mean held-out log-likelihood, standard error of its ln Z): ln Z by AIS, or exactly when
+    a layer has at most 20 units (RBM.log_partition's "auto")."""
+    log_z, se = rbm.log_partition("auto", base_visible_bias=_ais_base(X), random_state=seed, **ais)
+    return float(-rbm.free_energy(held).mean() - log_z), float(se)
+
+
+class _Checkpoints:
+    """A run's checkpoints: the pickled estimator and the checks so far, one artifact per check."""
+
+    def __init__(self, store: Store, run: str):
+        self.store, self.run = Store(store.root / "checkpoints"), run
+
+    def _name(self, epoch):
+        return f"{self.run}-e{epoch:05d}"
+
+    def latest(self):
+        """(rbm, rows) of the latest readable checkpoint, or (None, []) when there is none."""
+        names = sorted(p.stem for p in self.store.root.glob(f"{self.run}-e*.json")) if self.store.root.exists() else []
+        for name in reversed(names):
+            try:
+                arrays, sidecar = self.store.load(name)
+            except CorruptArtifactError as err:  # damaged: say so, drop it, resume from the one before
+                warnings.warn(f"skipping a damaged checkpoint ({err}); resuming from the one before", RuntimeWarning)
+                for path in self.store.paths(name):
+                    path.unlink(missing_ok=True)
+                continue
+            return pickle.loads(arrays["estimator"].tobytes()), sidecar["info"]["rows"]
+        return None, []
+
+    def save(self, rbm, rows):
+        self.store.save(self._name(rbm.n_epochs_), {"estimator": np.frombuffer(pickle.dumps(rbm), np.uint8)},
+                        {"run": self.run}, {"rows": rows})
+
+    def clear(self):
+        for path in self.store.root.glob(f"{self.run}-e*"):
+            path.unlink()
+
+
+def train(T: float = experiments.PAPER_T, seed: int = 0, recipe: dict | None = None, schedule: dict | None = None,
+          L: int = experiments.PAPER_L, n_samples: int = experiments.PAPER_N_SAMPLES, store: Store | None = None,
+          progress: bool = True):
+    """A first layer trained on the L x L data set at T by RECIPE (updated by `recipe`) until the
+    stopping rule of SCHEDULE (updated by `schedule`) holds. Returns (arrays, info): arrays epoch,
+    log_likelihood, log_likelihood_error, learning_rate, kl (one row per check) and the final
+    weights W, b, c (float32); info says whether it converged, after how many epochs."""
+    store = store or Store()
+    recipe, schedule = RECIPE | (recipe or {}), SCHEDULE | (schedule or {})
+    config = {"data": experiments.ising_samples_name(L=L, T=T, n_samples=n_samples), "L": L, "T": float(T),
+              "n_samples": n_samples, "seed": seed, "recipe": recipe, "schedule": schedule}
+    label = _label(L, T, seed, recipe)
+    run = artifact_name("converged", config, label)
+    return store.cached("converged", config, lambda: _train(config, store, run, progress), label)
+
+
+def _train(config, store, run, progress):
+    from tqdm.auto import tqdm
+
+    L, T, seed, recipe, schedule = (config[key] for key in ("L", "T", "seed", "recipe", "schedule"))
+    X = spins_to_visible(experiments.ising_samples(L=L, T=T, n_samples=config["n_samples"], store=store,
+                                                   progress=False).configs)
+    held = spins_to_visible(experiments.held_out_samples(T, L=L, store=store).configs, np.float64)
+    checkpoints = _Checkpoints(store, run)
+    rbm, rows = checkpoints.latest()
+    rbm = rbm or RBM(random_state=seed, n_iter=1, **recipe)
+    every, limit = schedule["check_every"], schedule["max_epochs"]
+    with threadpool_limits(BLAS_THREADS), tqdm(total=limit, initial=getattr(rbm, "n_epochs_", 0),
+                                               disable=not progress, desc=f"converge {run}", unit="epoch") as bar:
+        while not stopped([r["log_likelihood"] for r in rows], [r["log_likelihood_error"] for r in rows],
+                          schedule["patience"], schedule["n_sigma"]):
+            epoch = getattr(rbm, "n_epochs_", 0)
+            if epoch >= limit:
+                break
+            rbm.learning_rate = learning_rate(recipe["learning_rate"], epoch, schedule["decay_epochs"])
+            rbm.partial_fit(X)
+            bar.update()
+            if rbm.n_epochs_ % every == 0:
+                ll, se = _check(rbm, X, held, seed, schedule["ais"])
+                rows.append({"epoch": rbm.n_epochs_, "log_likelihood": ll, "log_likelihood_error": se,
+                             "learning_rate": rbm.learning_rate})
+                bar.set_postfix(kl=f"{float(baselines.kl_from_log_likelihood(ll, L, T)):.1f}")
+                checkpoints.save(rbm, rows)
+    columns = {key: np.array([row[key] for row in rows], float) for key in rows[0]}
+    columns["kl"] = baselines.kl_from_log_likelihood(columns["log_likelihood"], L, T)
+    weights = {"W": rbm.components_.astype(np.float32), "b": rbm.intercept_hidden_.astype(np.float32),
+               "c": rbm.intercept_visible_.astype(np.float32)}
+    info = {"converged": rbm.n_epochs_ < limit, "epochs": rbm.n_epochs_}
+    checkpoints.clear()
+    return columns | weights, info

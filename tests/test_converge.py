@@ -1,0 +1,87 @@
+"""Training to convergence: the stopping rule, the learning-rate schedule, and a whole run on a
+tiny torus (exact ln Z), interrupted and resumed."""
+
+import numpy as np
+import pytest
+
+from deeprg import converge, exact
+from deeprg.store import Store
+
+TINY = {"recipe": {"n_components": 6, "batch_size": 50}, "L": 4, "n_samples": 1000,
+        "schedule": {"check_every": 2, "max_epochs": 40, "decay_epochs": 10}}
+
+
+def test_learning_rate_decays_harmonically():
+    assert converge.learning_rate(0.01, 0, 50) == 0.01
+    assert converge.learning_rate(0.01, 50, 50) == pytest.approx(0.005)
+    assert converge.learning_rate(0.01, 100, 50) == pytest.approx(0.01 / 3)
+    with pytest.raises(ValueError, match="decay_epochs must be > 0, got 0"):
+        converge.learning_rate(0.01, 3, 0)
+
+
+@pytest.mark.parametrize("ll, se, expected", [
+    ([1.0, 2.0, 3.0], [0.1] * 3, False),  # too few checks to judge
+    ([1.0, 2.0, 3.0, 4.0], [0.1] * 4, False),  # still improving by 10 sigma a check
+    ([1.0, 5.0, 5.1, 5.0, 5.2], [0.1] * 5, True),  # last three within 2 sqrt(2) 0.1 = 0.283 of the best before
+    ([1.0, 5.0, 5.1, 5.0, 5.3], [0.1] * 5, False),  # 0.3 above it: still improving
+    ([1.0, 5.0, 5.1, 5.0, 5.3], [0.2] * 5, True),  # the same, with errors twice as large
+    ([1.0, 5.0, 4.0, 3.0, 2.0], [0.1] * 5, True),  # getting worse counts as no improvement
+])
+def test_stopping_rule(ll, se, expected):
+    assert converge.stopped(ll, se, patience=3, n_sigma=2.0) is expected
+
+
+def test_stopping_rule_margin_is_n_sigma_combined_errors():
+    """The threshold is n_sigma sqrt(se_last^2 + se_best^2), on either side of it."""
+    margin = 2.0 * np.hypot(0.3, 0.4)
+    assert converge.stopped([0.0, 1.0, 1.0 + margin - 1e-9], [0.1, 0.4, 0.3], patience=1, n_sigma=2.0)
+    assert not converge.stopped([0.0, 1.0, 1.0 + margin + 1e-9], [0.1, 0.4, 0.3], patience=1, n_sigma=2.0)
+    with pytest.raises(ValueError, match="one length"):
+        converge.stopped([1.0, 2.0], [0.1], patience=1, n_sigma=2.0)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    store = Store(tmp_path_factory.mktemp("converge"))
+    return converge.train(T=2.451, seed=0, store=store, progress=False, **TINY), store
+
+
+def test_a_tiny_run_learns_and_stops_by_its_rule(finished):
+    (arrays, sidecar), _ = finished
+    ll, se = arrays["log_likelihood"], arrays["log_likelihood_error"]
+    assert np.all(se == 0)  # 6 hidden units: ln Z enumerated
+    assert np.array_equal(arrays["epoch"], 2 * np.arange(1, len(ll) + 1))
+    assert sidecar["info"]["epochs"] == arrays["epoch"][-1]
+    if sidecar["info"]["converged"]:
+        assert converge.stopped(ll, se, 3, 2.0) and not converge.stopped(ll[:-1], se[:-1], 3, 2.0)
+    # the exact KL of the final model: below fair coins and below the first check's
+    coins = 16 * (np.log(2) - exact.entropy_per_spin(4, 2.451))
+    assert 0 < arrays["kl"][-1] < min(coins, arrays["kl"][0])
+    np.testing.assert_allclose(arrays["learning_rate"], [converge.learning_rate(0.01, e - 1, 10) for e in arrays["epoch"]])
+
+
+def test_an_interrupted_run_resumes_to_the_same_bits(finished, tmp_path, monkeypatch):
+    """Stop a run after its third checkpoint, damage the third, and run it again: it resumes from
+    the second and ends where the uninterrupted run ended, bit for bit; the checkpoints go."""
+    (reference, _), _ = finished
+    store = Store(tmp_path)
+    save, calls = converge._Checkpoints.save, []
+
+    def interrupt(self, rbm, rows):
+        save(self, rbm, rows)
+        calls.append(rbm.n_epochs_)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(converge._Checkpoints, "save", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        converge.train(T=2.451, seed=0, store=store, progress=False, **TINY)
+    monkeypatch.setattr(converge._Checkpoints, "save", save)
+    third = sorted((tmp_path / "checkpoints").glob("*-e00006.npz"))
+    assert len(third) == 1
+    third[0].write_bytes(third[0].read_bytes()[:100])  # a partial write
+    with pytest.warns(RuntimeWarning, match="skipping a damaged checkpoint.*e00006"):
+        arrays, _ = converge.train(T=2.451, seed=0, store=store, progress=False, **TINY)
+    for key in reference:
+        np.testing.assert_array_equal(arrays[key], reference[key], err_msg=key)
+    assert not list((tmp_path / "checkpoints").glob("*"))
