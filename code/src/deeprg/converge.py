@@ -22,7 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import baselines, experiments
-from .rbm import RBM, spins_to_visible
+from .rbm import RBM, partition, spins_to_visible
 from .store import CorruptArtifactError, Store, artifact_name
 
 RECIPE = {"n_components": 400, "learning_rate": 0.01, "batch_size": 100, "momentum": 0.5, "cd_k": 10,
@@ -64,16 +64,10 @@ def _label(L, T, seed, recipe):
             f"{'pcd' if recipe['persistent'] else 'cd'}{recipe['cd_k']}-seed{seed}")
 
 
-def _ais_base(X):
-    """AIS's base model: visible biases at the training data's log-odds (clipped to [1e-3, 1 - 1e-3])."""
-    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
-    return np.log(p / (1 - p))
-
-
 def _check(rbm, X, held, seed, ais):
     """(mean held-out log-likelihood, standard error of its ln Z): ln Z by AIS, or exactly when
     a layer has at most 20 units (RBM.log_partition's "auto")."""
-    log_z, se = rbm.log_partition("auto", base_visible_bias=_ais_base(X), random_state=seed, **ais)
+    log_z, se = rbm.log_partition("auto", base_visible_bias=partition.data_log_odds(X), random_state=seed, **ais)
     return float(-rbm.free_energy(held).mean() - log_z), float(se)
 
 

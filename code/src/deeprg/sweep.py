@@ -53,17 +53,11 @@ def _new_rbm(config):
     return RBM(config["n_hidden"], random_state=config["seed"], **(config["rbm_params"] | {"n_iter": 1}))
 
 
-def _ais_base(X):
-    """AIS's base model: visible biases at the training data's log-odds (clipped to [1e-3, 1 - 1e-3])."""
-    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
-    return np.log(p / (1 - p))
-
-
 def _measure(rbm, X, held, config):
     """A point's measurements of the RBM trained on X, on the held-out samples: (mean, error)
     pairs, but for sparsity."""
     loc = rg.locality(rbm.components_, (40, 40))
-    log_z, log_z_se = rbm.log_partition("ais", base_visible_bias=_ais_base(X), random_state=config["seed"],
+    log_z, log_z_se = rbm.log_partition("ais", base_visible_bias=partition.data_log_odds(X), random_state=config["seed"],
                                         **config["ais"])
     return {
         "locality": analysis.mean_and_error(loc),
@@ -132,7 +126,7 @@ def _recheck_ais(config, T):
     for epoch, rbm, X, held in _training(config, T):
         pass
     with threadpool_limits(1):
-        base = _ais_base(X)
+        base = partition.data_log_odds(X)
         settings = [config["ais"] | {"random_state": s} for s in config["ais_seeds"]]
         settings.append(config["ais"] | {"n_betas": config["ais"]["n_betas"] * config["betas_factor"],
                                          "random_state": config["seed"]})

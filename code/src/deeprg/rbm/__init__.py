@@ -3,7 +3,8 @@
 import numpy as np
 
 from .estimator import RBM, TrainingDivergedError
-from .partition import ais, exact_log_partition
+from .partition import (ais, annealing_schedule, data_log_odds, exact_log_partition, free_energy, raise_log_likelihood,
+                        sandwich)
 
 
 def spins_to_visible(configs, dtype=np.float32) -> np.ndarray:
@@ -25,4 +26,5 @@ def set_parameters(rbm, W, b, c):
     return rbm
 
 
-__all__ = ["RBM", "TrainingDivergedError", "ais", "exact_log_partition", "set_parameters", "spins_to_visible"]
+__all__ = ["RBM", "TrainingDivergedError", "ais", "annealing_schedule", "data_log_odds", "exact_log_partition", "free_energy",
+           "raise_log_likelihood", "sandwich", "set_parameters", "spins_to_visible"]

@@ -197,10 +197,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return self._free_energy(self._validate_X(X, reset=False))
 
     def _free_energy(self, V):
-        V = np.asarray(V, dtype=np.float64)
-        W = self.components_.astype(np.float64)
-        return -V @ self.intercept_visible_.astype(np.float64) - np.logaddexp(
-            0, V @ W.T + self.intercept_hidden_.astype(np.float64)).sum(axis=1)
+        return partition.free_energy(self.components_, self.intercept_hidden_, self.intercept_visible_, V)
 
     def score_samples(self, X):
         """Pseudo-likelihood as scikit-learn's BernoulliRBM defines it: for one random feature i
@@ -240,8 +237,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.components_ = (self.init_scale * rng.standard_normal((self.n_components, n_features))).astype(dtype)
         self.intercept_hidden_ = np.zeros(self.n_components, dtype)
         if self.visible_bias_init == "data":
-            p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
-            self.intercept_visible_ = np.log(p / (1 - p)).astype(dtype)
+            self.intercept_visible_ = partition.data_log_odds(X).astype(dtype)
         else:
             self.intercept_visible_ = np.zeros(n_features, dtype)
         self._increments = [np.zeros_like(self.components_), np.zeros_like(self.intercept_hidden_),
