@@ -104,3 +104,78 @@ def test_a_reversed_block_spin_scores_one_with_a_negative_sign(configs):
     unit = -np.sign(configs.reshape(len(configs), 4, 2, 4, 2).sum(axis=(2, 4)).astype(float))[:, 0, 0]
     score, sign = probes.best_block_match(unit[:, None], configs, 2, with_sign=True)
     assert score[0] == pytest.approx(1.0) and sign[0] == -1
+
+
+# ----------------------------------------------------------------------------- nulls that are local magnetisations
+@pytest.fixture(scope="module")
+def paper_temperature():
+    """L = 16 at the paper's T = 2.451: blocks of 2 and 4 sites a side, each with many of them."""
+    return ising.sample(16, 2.451, 1000, seed=0)
+
+
+@pytest.mark.parametrize("area", [20.0, 50.0, 100.0, 400.0])
+def test_blob_fields_are_positive_averages_of_the_asked_area(area):
+    fields = probes.blob_fields([area] * 3, (40, 40), seed=1)
+    assert np.all(fields >= 0) and np.allclose(fields.sum(axis=1), 1.0)
+    # participation-ratio area 2 pi sigma^2: lattice sums of a Gaussian of sigma >= 1.8 are its
+    # integrals to 1e-6; at area 400 (sigma = 8) the torus's wrapping costs 0.2 %
+    assert rg.participation_ratio(fields) * 1600 == pytest.approx(area, rel=0.005)
+    centres = np.stack(np.unravel_index(fields.argmax(axis=1), (40, 40)), axis=1)
+    assert np.array_equal(rg.field_peaks(fields, (40, 40)), centres)
+    if area <= 100:  # a window that holds the blob: compact_part's area of w^2 is pi sigma^2 ln 10
+        part = rg.compact_part(fields, (40, 40), radius=12)  # = area ln(10) / 2, here 1.1 % low at area 20
+        assert part.area == pytest.approx(area * np.log(10) / 2, rel=0.015)  # (sigma = 1.8) by discretisation
+
+
+def test_box_average_fields_are_block_averages():
+    fields = probes.box_average_fields([0.2, 4, 10, 2000], (8, 8), seed=0)
+    sides = [1, 2, 3, 8]  # round(sqrt(area)), clipped to [1, 8]
+    assert [np.count_nonzero(f) for f in fields] == [s * s for s in sides]
+    assert all(np.allclose(f[f > 0], 1 / s**2) for f, s in zip(fields, sides))
+
+
+@pytest.mark.parametrize("b", [2, 3, 4])
+def test_the_sign_of_a_box_average_is_its_block_spin(paper_temperature, b):
+    box = probes.box_average_fields([b * b] * 4, (16, 16), seed=b)  # at random places: all are blocks
+    sign = probes.best_block_match(probes.saturating_units(box, paper_temperature), paper_temperature, b)
+    assert sign == pytest.approx(1.0, abs=1e-12)  # ties count 0 on both sides, so b even scores 1 too
+    linear = probes.best_block_match(probes.linear_units(box, paper_temperature), paper_temperature, b)
+    assert np.all((0.8 < linear) & (linear < 0.99))  # the magnetisation is not its sign
+
+
+def test_a_positive_blob_beats_a_random_sign_field_of_its_area(paper_temperature):
+    b, areas = 4, [16.0] * 10
+    score = lambda fields: probes.best_block_match(probes.linear_units(fields, paper_temperature),
+                                                   paper_temperature, b)
+    blobs, random_sign = score(probes.blob_fields(areas, (16, 16))), score(probes.random_local_fields(areas, (16, 16)))
+    assert blobs.min() > random_sign.max()  # measured: blobs 0.90 +- 0.005, random-sign fields 0.52 (at most 0.88)
+
+
+def test_saturating_units_run_from_linear_to_sign(configs):
+    fields = probes.blob_fields([9.0, 25.0], (8, 8), seed=0)
+    linear = probes.linear_units(fields, configs)
+    assert np.allclose(probes.saturating_units(fields, configs, gain=1e-6) / 5e-7, linear, rtol=1e-9, atol=1e-12)
+    assert np.array_equal(probes.saturating_units(fields, configs), np.sign(linear))
+    steep, clear = probes.saturating_units(fields, configs, gain=1e4), np.abs(linear) > 2e-3
+    assert np.allclose(steep[clear], np.sign(linear[clear]), atol=1e-6)  # tanh(1e4 x / 2) at |x| > 2e-3
+    for gain in (0, -1.0, np.nan, True, "big"):
+        with pytest.raises(ValueError, match="gain must"):
+            probes.saturating_units(fields, configs, gain=gain)
+
+
+@pytest.mark.parametrize("make", [probes.blob_fields, probes.box_average_fields])
+def test_null_fields_reject_bad_areas(make):
+    for areas in ([0.0], [-1.0], [[4.0]], [np.nan]):
+        with pytest.raises(ValueError, match="areas must"):
+            make(areas, (8, 8))
+
+
+def test_magnetisation_nulls_run_on_a_small_network(configs):
+    net = random_dbn(sizes=(16, 4), n_visible=64)
+    table = probes.magnetisation_nulls(net, configs, seed=0)
+    assert list(table.index) == [1, 2]
+    assert list(table["block"]) == list(probes.block_match_with_nulls(net, configs, configs)["block"])
+    for column in ("blob", "blob (sign)", "box", "box (sign)", "response field", "response field (sign)"):
+        assert all(0 <= m <= 1 for m, _ in table[column])
+    response = probes.linear_response_fields(net, configs, 1)[probes.responsive_units(net, configs, 1)]
+    assert table.loc[2, "area"][0] == pytest.approx(np.mean(rg.participation_ratio(response) * 64))

@@ -8,6 +8,8 @@ instead of products of weights. Configurations are (n, L, L) arrays of +-1."""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .analysis import mean_and_error
@@ -34,8 +36,11 @@ def untrained_copy(dbn, init_scale=0.1, seed=0) -> DBN:
 
 
 def random_local_fields(areas, shape, seed=0) -> np.ndarray:
-    """One field per area: N(0, 1) weights on a square patch of round(sqrt(area)) sites a side at
-    a uniformly random place on the torus, zero elsewhere. (n_fields, Ly * Lx)."""
+    """One random-sign field per area: N(0, 1) weights, of either sign and mean zero, on a square
+    patch of round(sqrt(area)) sites a side at a uniformly random place on the torus, zero
+    elsewhere. (n_fields, Ly * Lx). s . f is a random signed sum of the patch's spins, not a
+    local average: the nulls that are local magnetisations are blob_fields and
+    box_average_fields."""
     rng = np.random.default_rng(seed)
     fields = np.zeros((len(areas), shape[0] * shape[1]))
     for k, area in enumerate(areas):
@@ -48,9 +53,71 @@ def random_local_fields(areas, shape, seed=0) -> np.ndarray:
     return fields
 
 
+def _check_areas(areas) -> np.ndarray:
+    """A 1D array of finite areas > 0, in sites."""
+    a = np.asarray(areas, dtype=np.float64)
+    if a.ndim != 1 or not np.all(np.isfinite(a) & (a > 0)):
+        raise ValueError(f"areas must be a 1D array of finite numbers > 0 (sites), got {areas!r}")
+    return a
+
+
+def _torus_distance2(shape, centre) -> np.ndarray:
+    """Squared minimum-image distance of every site of the torus from the site `centre`, (Ly, Lx)."""
+    d = [(np.arange(n) - c + n / 2) % n - n / 2 for n, c in zip(shape, centre)]
+    return d[0][:, None] ** 2 + d[1][None, :] ** 2
+
+
+def blob_fields(areas, shape, seed=0) -> np.ndarray:
+    """One positive Gaussian field per area: f_i ~ exp(-|x_i - c|^2 / (2 sigma^2)) with
+    minimum-image distances on the torus and sigma = sqrt(area / (2 pi)) lattice spacings, so
+    that its area by participation ratio (rg.participation_ratio x N, the convention of
+    random_local_fields) is `area` sites (in the continuum; on the 40 x 40 torus within 0.5 %
+    for 10 to 400 sites), centred on a uniformly random site c and normalised to sum 1: s . f
+    is a local magnetisation, a weighted mean of the spins, in [-1, 1]. rg.compact_part gives
+    it the area pi sigma^2 ln(1 / (1 - q)), 1.15 x area sites for q = 0.9. The centre is a
+    site, so for even b a blob is never centred on a b x b block (whose centre lies between
+    sites). (n_fields, Ly * Lx)."""
+    rng = np.random.default_rng(seed)
+    fields = np.zeros((len(areas), shape[0] * shape[1]))
+    for k, area in enumerate(_check_areas(areas)):
+        centre = rng.integers(shape[0]), rng.integers(shape[1])
+        blob = np.exp(-_torus_distance2(shape, centre) * np.pi / area)
+        fields[k] = (blob / blob.sum()).ravel()
+    return fields
+
+
+def box_average_fields(areas, shape, seed=0) -> np.ndarray:
+    """One box average per area: 1 / b^2 on a b x b square, b = round(sqrt(area)) clipped to
+    [1, min(shape)] (the patch of random_local_fields), zero elsewhere, its top-left corner on
+    a uniformly random site of the torus: s . f is the magnetisation of that block, in [-1, 1].
+    (n_fields, Ly * Lx)."""
+    rng = np.random.default_rng(seed)
+    fields = np.zeros((len(areas), shape[0] * shape[1]))
+    for k, area in enumerate(_check_areas(areas)):
+        side = int(np.clip(round(np.sqrt(area)), 1, min(shape)))
+        rows = (rng.integers(shape[0]) + np.arange(side)) % shape[0]
+        cols = (rng.integers(shape[1]) + np.arange(side)) % shape[1]
+        patch = np.zeros(shape)
+        patch[np.ix_(rows, cols)] = 1.0 / side**2
+        fields[k] = patch.ravel()
+    return fields
+
+
 def linear_units(fields, configs) -> np.ndarray:
     """Units that are linear in the spins: s . f for each field f."""
     return np.reshape(configs, (len(configs), -1)).astype(np.float64) @ np.asarray(fields, np.float64).T
+
+
+def saturating_units(fields, configs, gain=np.inf) -> np.ndarray:
+    """Units that saturate: the mean-field spin 2 sigmoid(gain s . f) - 1 = tanh(gain s . f / 2)
+    of each field f. gain = inf (the default) gives sign(s . f), 0 where s . f = 0 (as the ties
+    of all_block_spins), so the box average of a block is that block's majority spin. For the
+    fields of blob_fields and box_average_fields, s . f is a magnetisation and gain is per unit
+    of it; as gain -> 0 the units become linear_units up to a factor."""
+    if isinstance(gain, bool) or not isinstance(gain, numbers.Real) or not gain > 0:
+        raise ValueError(f"gain must be a number > 0 (inf for the sign), got {gain!r}")
+    x = linear_units(fields, configs)
+    return np.sign(x) if np.isinf(gain) else np.tanh(gain * x / 2)
 
 
 def pca_fields(train_configs, n_components) -> np.ndarray:
@@ -103,7 +170,7 @@ def oddness(unit_fn, configs) -> np.ndarray:
 def block_match_with_nulls(dbn, configs, train_configs, seed=0) -> "pandas.DataFrame":
     """Per layer, the mean best_block_match (b = L / sqrt(units), ± standard error over units)
     of the network's responsive units (responsive_units) and of three nulls: the untrained
-    network (all its units), linear units with random local fields (random_local_fields) as
+    network (all its units), linear units with random-sign local fields (random_local_fields) as
     large as the responsive units' weights (participation ratio x N sites, unit by unit), and
     as many top principal components of the training configurations. Also the responsive
     units' mean activity P(h = 1) and oddness (and the untrained units' oddness), the mean |m|
@@ -138,6 +205,41 @@ def block_match_with_nulls(dbn, configs, train_configs, seed=0) -> "pandas.DataF
                 "oddness": mean_and_error(oddness(probes["trained"], configs)),
                 "oddness_untrained": mean_and_error(oddness(probes["untrained"], configs)),
                 "silent_units": int((~active).sum())}
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("layer")
+
+
+MAGNETISATION_NULLS = {"blob": blob_fields, "box": box_average_fields}
+
+
+def magnetisation_nulls(dbn, configs, seed=0) -> "pandas.DataFrame":
+    """Per layer, nulls for block_match_with_nulls' table that are local magnetisations: the
+    mean best_block_match (the same b, ± standard error over units) of units whose fields are
+    positive Gaussian blobs (blob_fields) and box averages (box_average_fields), one per
+    responsive unit and as large as that unit's linear-response field (linear_response_fields;
+    participation ratio x N sites), both linear ("blob", "box": linear_units) and saturated
+    ("blob (sign)", "box (sign)": saturating_units with infinite gain); and the responsive
+    units' linear-response fields themselves used the same two ways ("response field",
+    "response field (sign)"). Also b ("block") and the mean area in sites ("area"). In the
+    first layer the linear-response fields are the weights scaled row by row, so the areas are
+    those block_match_with_nulls gives its random local fields."""
+    import pandas as pd
+
+    from . import rg
+
+    L = np.shape(configs)[-1]
+    rows = []
+    for layer in range(len(dbn.rbms)):
+        active = responsive_units(dbn, configs, layer)
+        b = int(round(L / np.sqrt(len(active))))  # as many blocks as units
+        response = linear_response_fields(dbn, configs, layer)[active]
+        areas = rg.participation_ratio(response) * L * L
+        fields = {name: make(areas, (L, L), seed) for name, make in MAGNETISATION_NULLS.items()}
+        fields["response field"] = response
+        row = {"layer": layer + 1, "block": b, "area": mean_and_error(areas)}
+        for name, F in fields.items():
+            row[name] = mean_and_error(best_block_match(linear_units(F, configs), configs, b))
+            row[f"{name} (sign)"] = mean_and_error(best_block_match(saturating_units(F, configs), configs, b))
         rows.append(row)
     return pd.DataFrame(rows).set_index("layer")
 
