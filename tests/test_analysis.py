@@ -148,3 +148,18 @@ def test_between_networks_keeps_cells_that_do_not_vary():
 
     tables = [pd.DataFrame({"blocks": [(0.3, 0.01)]}, index=[1]) for _ in range(3)]
     assert analysis.between_networks(tables).loc[1, "blocks"] == (0.3, 0.01)
+
+
+def test_welch_matches_scipy_and_the_satterthwaite_formula():
+    from scipy import stats
+
+    a, b = np.array([410.0, 452.0, 431.0]), np.array([380.0, 371.0, 402.0, 395.0])
+    got = analysis.welch(a, b)
+    ref = stats.ttest_ind(a, b, equal_var=False)
+    assert got["t"] == pytest.approx(ref.statistic, rel=1e-12) and got["p"] == pytest.approx(ref.pvalue, rel=1e-10)
+    va, vb = a.var(ddof=1) / 3, b.var(ddof=1) / 4
+    assert got["dof"] == pytest.approx((va + vb) ** 2 / (va**2 / 2 + vb**2 / 3), rel=1e-12)
+    assert got["difference"] == pytest.approx(a.mean() - b.mean()) and got["error"] == pytest.approx(np.sqrt(va + vb))
+    assert 2 <= got["dof"] <= 5
+    with pytest.raises(ValueError, match="at least 2 values, got 1 and 4"):
+        analysis.welch([1.0], b)

@@ -85,3 +85,27 @@ def test_an_interrupted_run_resumes_to_the_same_bits(finished, tmp_path, monkeyp
     for key in reference:
         np.testing.assert_array_equal(arrays[key], reference[key], err_msg=key)
     assert not list((tmp_path / "checkpoints").glob("*"))
+
+
+def test_evaluation_brackets_the_exact_likelihood_of_a_tiny_model(finished):
+    """On the tiny run (6 hidden units, ln Z enumerable): the AIS-route KL equals the exact KL
+    within 4 errors, RAISE's KL is not below it by more than 4 errors, and the model's own
+    samples and the torus rows are all there."""
+    from deeprg import experiments
+    from deeprg.rbm import RBM, set_parameters, spins_to_visible
+
+    (arrays, _), store = finished
+    W, b, c = (arrays[k].astype(np.float64) for k in "Wbc")
+    settings = {"ais": {"n_betas": 2000, "schedule": "salakhutdinov", "n_chains": 200, "dtype": "float64"},
+                "raise_rows": 40, "gibbs": {"n_chains": 20, "n_sweeps": 200, "every": 2}}
+    out, info = converge.evaluate(W, b, c, T=2.451, L=4, seed=0, store=store, settings=settings)
+    rbm = set_parameters(RBM(6), W, b, c)
+    held = spins_to_visible(experiments.held_out_samples(2.451, L=4, store=store).configs, np.float64)
+    exact_kl = -rbm.log_likelihood(held) - 16 * exact.entropy_per_spin(4, 2.451)
+    upper_kl, upper_se, lower_kl, lower_se = info["kl_bracket_rows"]  # KL of the upper and lower likelihoods
+    kl, _ = info["kl"]  # on the same rows as exact_kl: they differ by ln Z_AIS - ln Z only
+    assert abs(kl - exact_kl) < 4 * upper_se, (kl, upper_se, exact_kl)
+    rows_kl = -rbm.log_likelihood(held[:40]) - 16 * exact.entropy_per_spin(4, 2.451)
+    assert upper_kl - 4 * upper_se < rows_kl + 1e-9 and lower_kl + 4 * lower_se > rows_kl - 1e-9
+    assert list(out["samples_source"]) == ["exact", "data", "chains from data", "chains from random"]
+    assert np.isfinite(info["locality"][0]) and 0 <= info["mean_background"] <= 1

@@ -163,6 +163,24 @@ def between_networks(tables):
     return pd.DataFrame(out, index=first.index, columns=first.columns)
 
 
+def welch(a, b) -> dict:
+    """Welch's t-test of mean(a) - mean(b) for two small independent samples (e.g. three
+    training seeds each): difference, its standard error sqrt(s_a^2/n_a + s_b^2/n_b), t, the
+    Welch-Satterthwaite degrees of freedom and the two-sided p-value. With three seeds a side,
+    dof is between 2 and 4: a t of 4 is p ~ 0.02-0.06, not "four sigma"."""
+    from scipy import stats
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if a.size < 2 or b.size < 2:
+        raise ValueError(f"each sample needs at least 2 values, got {a.size} and {b.size}")
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = float(np.sqrt(va + vb))
+    dof = float((va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))) if se > 0 else np.inf
+    diff = float(a.mean() - b.mean())
+    t = diff / se if se > 0 else np.copysign(np.inf, diff)
+    return {"difference": diff, "error": se, "t": float(t), "dof": dof, "p": float(2 * stats.t.sf(abs(t), dof))}
+
+
 def difference(a, b):
     """(mean, error) of a - b for two (mean, error) pairs with independent errors."""
     return a[0] - b[0], float(np.hypot(a[1], b[1]))

@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from . import baselines, experiments
+from . import baselines, experiments, gibbs, rg
 from .rbm import RBM, partition, spins_to_visible
 from .store import CorruptArtifactError, Store, artifact_name
 
@@ -153,3 +153,77 @@ def _train(config, store, run, progress):
     info = {"converged": rbm.n_epochs_ < limit, "epochs": rbm.n_epochs_}
     checkpoints.clear()
     return columns | weights, info
+
+
+EVALUATION = {
+    "ais": {"n_betas": 20_000, "schedule": "salakhutdinov", "n_chains": 100, "dtype": "float32"},
+    "raise_rows": 50,  # held-out rows bracketed by RAISE (2 reverse chains each)
+    "raise_chains": 2,
+    "gibbs": {"n_chains": 100, "n_sweeps": 3000, "every": 10},
+}
+
+
+def evaluate(W, b, c, T: float, L: int = experiments.PAPER_L, seed: int = 0, store: Store | None = None,
+             settings: dict | None = None) -> tuple[dict, dict]:
+    """A first layer (W, b, c) trained on the L x L data at T, judged on the held-out samples:
+    the held-out mean log-likelihood bracketed by RAISE (lower) and AIS (upper) on the first
+    raise_rows rows, and by AIS on all rows (with the rows' sampling error), as KL in nats;
+    samples of its own (gibbs.compare) beside the data and Kaufman; the sizes and backgrounds
+    of its fields (rg.compact_part) and locality. `settings` updates EVALUATION. Returns
+    (arrays, info) for the store."""
+    settings = EVALUATION | (settings or {})
+    train = spins_to_visible(experiments.ising_samples(L=L, T=T, store=store, progress=False).configs)
+    held_configs = experiments.held_out_samples(T, L=L, store=store).configs
+    held = spins_to_visible(held_configs, np.float64)
+    rows = held[:settings["raise_rows"]]
+    options = settings["ais"] | {"base_visible_bias": partition.data_log_odds(train), "random_state": seed}
+    with threadpool_limits(BLAS_THREADS):
+        (lower, lower_se), (upper, upper_se) = partition.sandwich(
+            W, b, c, rows, raise_chains=settings["raise_chains"], **options)
+        log_z = float(-partition.free_energy(W, b, c, rows).mean() - upper)
+        log_p = -partition.free_energy(W, b, c, held) - log_z
+        samples = gibbs.compare(W, b, c, held_configs, T, random_state=seed, **settings["gibbs"])
+    kl = lambda ll: float(baselines.kl_from_log_likelihood(ll, L, T))  # noqa: E731
+    parts = rg.compact_part(W, (L, L), radius=min(rg.WINDOW_RADIUS, (L - 2) // 2))  # the window fits the lattice
+    info = {
+        "kl_bracket_rows": [kl(upper), upper_se, kl(lower), lower_se],  # KL from the upper and lower bounds
+        "kl": [kl(log_p.mean()), float(np.hypot(log_p.std(ddof=1) / np.sqrt(len(log_p)), upper_se))],
+        "log_z": [log_z, upper_se],
+        "locality": [float(rg.locality(W, (L, L)).mean()), float(rg.locality(W, (L, L)).std(ddof=1) / np.sqrt(len(W)))],
+        "median_area": float(np.nanmedian(parts.area)), "mean_background": float(np.mean(parts.background)),
+    }
+    arrays = {f"samples_{key}": samples[key].to_numpy(float) for key in samples.columns}
+    return arrays | {"samples_source": samples.index.to_numpy(str)}, info
+
+
+def _evaluation(kind, config, label, weights, T, seed, store):
+    store = store or Store()
+    arrays, sidecar = store.cached("evaluation", config | {"evaluation": EVALUATION},
+                                   lambda: evaluate(*weights(), T=T, seed=seed, store=store), f"{kind}-{label}")
+    return arrays, sidecar["info"]
+
+
+def converged_evaluation(T: float = experiments.PAPER_T, seed: int = 0, store: Store | None = None):
+    """evaluate() of the converged first layer at T (trained by `train` if not yet stored)."""
+    def weights():
+        arrays, _ = train(T=T, seed=seed, store=store)
+        return arrays["W"], arrays["b"], arrays["c"]
+
+    recipe = RECIPE
+    config = {"converged": _label(experiments.PAPER_L, T, seed, recipe), "recipe": recipe, "schedule": SCHEDULE}
+    return _evaluation("converged", config, _label(experiments.PAPER_L, T, seed, recipe), weights, T, seed, store)
+
+
+def paper_evaluation(penalty: str = "L1", seed: int = 0, store: Store | None = None):
+    """evaluate() of the first layer of the paper's DBN (CD-1, 200 epochs, rbm.m's settings) with
+    penalty "L1" (the paper's), "L2" or "none" at the paper's alpha, on the paper's data."""
+    names = dict(experiments.DBN_PENALTIES)
+    if penalty not in names:
+        raise ValueError(f"penalty must be one of {sorted(names)}, got {penalty!r}")
+
+    def weights():
+        rbm = experiments.penalty_dbns(seed=seed, store=store, progress=False)[penalty].dbn.rbms[0]
+        return rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_
+
+    config = {"dbn_first_layer": penalty, "seed": seed, "rbm_params": experiments.PAPER_RBM}
+    return _evaluation("paper", config, f"{penalty.lower()}-seed{seed}", weights, experiments.PAPER_T, seed, store)
