@@ -109,3 +109,13 @@ def test_evaluation_brackets_the_exact_likelihood_of_a_tiny_model(finished):
     assert upper_kl - 4 * upper_se < rows_kl + 1e-9 and lower_kl + 4 * lower_se > rows_kl - 1e-9
     assert list(out["samples_source"]) == ["exact", "data", "chains from data", "chains from random"]
     assert np.isfinite(info["locality"][0]) and 0 <= info["mean_background"] <= 1
+
+
+def test_finished_lists_stored_runs_only(finished):
+    (arrays, sidecar), store = finished
+    table = converge.finished(temperatures=(2.451, 3.0), seeds=(0, 1), store=store, L=4, **{
+        k: TINY[k] for k in ("n_samples", "recipe", "schedule")})
+    assert set(table["T"]) == {2.451} and set(table["seed"]) == {0}
+    np.testing.assert_array_equal(table["kl"], arrays["kl"])
+    assert (table["epochs"] == sidecar["info"]["epochs"]).all()
+    assert converge.finished(store=store).empty  # no run of the paper's size there

@@ -22,6 +22,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from . import baselines, experiments, gibbs, rg
+from .exact import T_C
 from .rbm import RBM, partition, spins_to_visible
 from .store import CorruptArtifactError, Store, artifact_name
 
@@ -36,6 +37,9 @@ SCHEDULE = {
     "ais": {"n_chains": 100, "n_betas": 5000},
 }
 BLAS_THREADS = 1
+CHECK_COLUMNS = ("epoch", "log_likelihood", "log_likelihood_error", "learning_rate", "kl")
+TEMPERATURES = (2.0, T_C, experiments.PAPER_T, 3.0)  # those of the temperature study
+SEEDS = (0, 1, 2)
 
 
 def learning_rate(lr0: float, epoch: int, decay_epochs: float) -> float:
@@ -103,6 +107,13 @@ class _Checkpoints:
             path.unlink()
 
 
+def _run_config(L, T, seed, recipe, schedule, n_samples):
+    """(store config, label) of a run."""
+    config = {"data": experiments.ising_samples_name(L=L, T=T, n_samples=n_samples), "L": L, "T": float(T),
+              "n_samples": n_samples, "seed": seed, "recipe": recipe, "schedule": schedule}
+    return config, _label(L, T, seed, recipe)
+
+
 def train(T: float = experiments.PAPER_T, seed: int = 0, recipe: dict | None = None, schedule: dict | None = None,
           L: int = experiments.PAPER_L, n_samples: int = experiments.PAPER_N_SAMPLES, store: Store | None = None,
           progress: bool = True):
@@ -112,9 +123,7 @@ def train(T: float = experiments.PAPER_T, seed: int = 0, recipe: dict | None = N
     weights W, b, c (float32); info says whether it converged, after how many epochs."""
     store = store or Store()
     recipe, schedule = RECIPE | (recipe or {}), SCHEDULE | (schedule or {})
-    config = {"data": experiments.ising_samples_name(L=L, T=T, n_samples=n_samples), "L": L, "T": float(T),
-              "n_samples": n_samples, "seed": seed, "recipe": recipe, "schedule": schedule}
-    label = _label(L, T, seed, recipe)
+    config, label = _run_config(L, T, seed, recipe, schedule, n_samples)
     run = artifact_name("converged", config, label)
     return store.cached("converged", config, lambda: _train(config, store, run, progress), label)
 
@@ -194,6 +203,40 @@ def evaluate(W, b, c, T: float, L: int = experiments.PAPER_L, seed: int = 0, sto
     }
     arrays = {f"samples_{key}": samples[key].to_numpy(float) for key in samples.columns}
     return arrays | {"samples_source": samples.index.to_numpy(str)}, info
+
+
+def finished(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None, L: int = experiments.PAPER_L,
+             n_samples: int = experiments.PAPER_N_SAMPLES, recipe: dict | None = None, schedule: dict | None = None):
+    """The runs of train(...) with these arguments that are stored (none is trained here):
+    one row per check, with columns T, seed, epoch, log_likelihood, log_likelihood_error,
+    learning_rate, kl, and per run converged (the rule stopped it) and epochs."""
+    import pandas as pd
+
+    store = store or Store()
+    frames = []
+    for T in temperatures:
+        for seed in seeds:
+            config, label = _run_config(L, T, seed, RECIPE | (recipe or {}), SCHEDULE | (schedule or {}), n_samples)
+            name = artifact_name("converged", config, label)
+            if store.exists(name):
+                arrays, sidecar = store.load(name)
+                checks = {key: arrays[key] for key in CHECK_COLUMNS}
+                frames.append(pd.DataFrame(checks).assign(T=float(T), seed=seed, **sidecar["info"]))
+    columns = ["T", "seed", *CHECK_COLUMNS, "converged", "epochs"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+
+def baseline_table(temperatures=TEMPERATURES, widths=(1, 2, 4, 8), mixture_temperatures=(2.0,), store: Store | None = None):
+    """baselines.table at the paper's size, with the two-state product mixture fitted on the
+    training set at each of mixture_temperatures and scored on its held-out samples (the data
+    the RBMs see), in nats per configuration."""
+    L = experiments.PAPER_L
+    table = baselines.table(L, temperatures, widths)
+    for T in mixture_temperatures:
+        fit = baselines.mixture_from_samples(experiments.ising_samples(T=T, store=store, progress=False).configs,
+                                             experiments.held_out_samples(T, store=store).configs, T)
+        table.loc[float(T), ["mixture", "mixture_error"]] = fit.kl, fit.error
+    return table
 
 
 def _evaluation(kind, config, label, weights, T, seed, store):
