@@ -191,3 +191,14 @@ def test_table_computes_the_mixture_only_where_asked():
     assert list(frame.columns) == ["coins", "strips_w1", "strips_w2", "mixture", "mixture_error"]
     assert np.isfinite(frame.loc[2.0, ["mixture", "mixture_error"]]).all()
     assert frame.loc[3.0, ["mixture", "mixture_error"]].isna().all()
+
+
+def test_placement_names_the_neighbouring_baselines():
+    import pandas as pd
+
+    row = pd.Series({"coins": 439.5, "strips_w1": 157.1, "strips_w2": 76.9, "strips_w4": 39.5, "strips_w8": 20.5,
+                     "mixture": np.nan, "mixture_error": np.nan})
+    assert baselines.placement(100.0, row) == ("independent rows", "2-row strips")
+    assert baselines.placement(500.0, row) == (None, "fair coins")
+    assert baselines.placement(10.0, row) == ("8-row strips", None)
+    assert baselines.placement(76.9, row) == ("independent rows", "2-row strips")  # a tie is not beating

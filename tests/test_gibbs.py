@@ -68,3 +68,15 @@ def test_coins_compared_with_the_torus():
         assert abs(row["specific_heat"] - 2 / T**2) < 4 * row["specific_heat_error"]
     data_row = table.loc["data"]
     assert abs(data_row["energy"] - table.loc["exact", "energy"]) < 4 * data_row["energy_error"]
+
+
+def test_discrepancies_are_z_scores_between_sources():
+    import pandas as pd
+
+    rows = {"data": 1.0, "chains from data": 1.5, "chains from random": 0.0, "exact": 1.0}
+    table = pd.DataFrame({source: {**{k: v for k in gibbs.OBSERVABLES}, **{f"{k}_error": 0.1 for k in gibbs.OBSERVABLES}}
+                          for source, v in rows.items()}).T
+    z = gibbs.discrepancies(table)
+    np.testing.assert_allclose(z["starts"], 1.5 / np.hypot(0.1, 0.1))
+    np.testing.assert_allclose(z["from data vs data"], 0.5 / np.hypot(0.1, 0.1))
+    np.testing.assert_allclose(z["from random vs data"], -1.0 / np.hypot(0.1, 0.1))

@@ -306,3 +306,21 @@ def table(L: int, temperatures, widths=(1, 2, 4, 8), mixture_temperatures=(), k:
         rows.append(row | {"mixture": np.nan if fitted is None else fitted.kl,
                            "mixture_error": np.nan if fitted is None else fitted.error})
     return pd.DataFrame(rows).set_index("T")
+
+
+BASELINE_NAMES = {"coins": "fair coins", "strips_w1": "independent rows", "strips_w2": "2-row strips",
+                  "strips_w4": "4-row strips", "strips_w8": "8-row strips", "mixture": "two-state mixture"}
+
+
+def placement(kl: float, row) -> tuple[str | None, str | None]:
+    """Where a KL (nats) falls among the baselines of one temperature (a row of `table`, NaN
+    entries ignored): (the best baseline it beats, the worst baseline that beats or ties it),
+    that is its neighbours above and below in KL, by name in BASELINE_NAMES; None where there
+    is no such baseline."""
+    values = {key: float(row[key]) for key in BASELINE_NAMES if key in row.index and np.isfinite(row[key])}
+    beaten = [key for key, value in values.items() if kl < value]
+    ahead = [key for key, value in values.items() if kl >= value]
+    nearest_beaten = min(beaten, key=values.get, default=None)  # the smallest KL above it
+    nearest_ahead = max(ahead, key=values.get, default=None)  # the largest KL below it
+    return (BASELINE_NAMES[nearest_beaten] if nearest_beaten else None,
+            BASELINE_NAMES[nearest_ahead] if nearest_ahead else None)

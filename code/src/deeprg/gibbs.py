@@ -100,3 +100,21 @@ def compare(W, b, c, data_configs, T: float, n_chains: int = 100, n_sweeps: int 
     table = pd.DataFrame({source: {f"{k}{suffix}": v[i] for k, v in values.items()
                                    for i, suffix in ((0, ""), (1, "_error"))} for source, values in rows.items()}).T
     return table.rename(columns={"tau": "tau_mean", "tau_error": "tau_max"})
+
+
+OBSERVABLES = ("energy", "abs_magnetisation", "specific_heat", "nn_correlation")
+
+
+def discrepancies(table: pd.DataFrame) -> pd.DataFrame:
+    """z-scores (difference over combined standard error) from a `compare` table, one row per
+    observable: chains from data against chains from random starts (have the chains mixed?),
+    and each against the data (does the model reproduce them?). |z| > 4 is a disagreement."""
+    def z(a, b, key):
+        x, y = table.loc[a], table.loc[b]
+        return (x[key] - y[key]) / np.hypot(x[f"{key}_error"], y[f"{key}_error"])
+
+    return pd.DataFrame({
+        "starts": [z("chains from data", "chains from random", k) for k in OBSERVABLES],
+        "from data vs data": [z("chains from data", "data", k) for k in OBSERVABLES],
+        "from random vs data": [z("chains from random", "data", k) for k in OBSERVABLES],
+    }, index=pd.Index(OBSERVABLES, name="observable"))
