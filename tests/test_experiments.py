@@ -192,3 +192,61 @@ def test_data_set_names_are_derived_without_sampling(tmp_path):
     name = experiments.ising_samples_name(L=8, T=2.5, n_samples=50, seed=3)
     assert not store.exists(name)
     assert experiments.ising_samples(L=8, T=2.5, n_samples=50, seed=3, store=store, progress=False).name == name
+
+
+def test_network_mcrg_gives_majority_rule_for_a_hard_block_network(tmp_path, monkeypatch):
+    """A stack of hard block RBMs (units shuffled, about half flipped) on configurations whose
+    blocks never tie is majority rule at every level, so network_mcrg must give majority rule's
+    numbers exactly; a small DBN trained two epochs goes through the same path; the tables are
+    cached, and the consistency table reads them."""
+    from test_mcrg import hard_stack, tie_free
+
+    from deeprg.dbn import DBN
+    from deeprg.rbm import spins_to_visible
+
+    L, layers = 24, (144, 36, 9)
+    weights, biases, _, signs = hard_stack(L, 3, seed=3)
+    hard = DBN(layers).load_arrays({f"{key}{i}": value for i, (W, b) in enumerate(zip(weights, biases))
+                                    for key, value in (("W", W), ("b", b), ("c", np.zeros(W.shape[1])))})
+    configs = tie_free(400, L, 3, seed=5)
+    trained = DBN(layers, n_iter=2, batch_size=50, random_state=0).fit(spins_to_visible(configs))
+    networks = {"hard": experiments.TrainedDBN(hard, [], {}, "hard"),
+                "trained": experiments.TrainedDBN(trained, [], {}, "trained")}
+    data = {1.0: experiments.IsingData(configs, {}, "tie-free")}
+    store = Store(tmp_path)
+    tables = experiments.network_mcrg(networks, data, n_blocks=10, store=store, progress=False)
+
+    exponents = tables["exponents"]
+    kernels = [experiments.MAJORITY, "hard", "trained"]
+    assert list(exponents["kernel"].unique()) == kernels
+    per_kernel = exponents[exponents["kernel"] == "hard"]
+    # operators that fit 12, 6 and 3: 10, 6, 2 even and 6, 6, 2 odd
+    assert per_kernel.groupby(["sector", "level"]).size().to_dict() == {
+        ("h", 1): 6, ("h", 2): 6, ("h", 3): 2, ("t", 1): 10, ("t", 2): 6, ("t", 3): 2}
+    assert sorted(per_kernel["L"].unique()) == [3, 6, 12] and (per_kernel["b"] == 2).all()
+    for kind, columns in (("exponents", ["lambda", "lambda_error", "y", "y_error"]),
+                          ("correlations", ["G_h", "ratio", "ratio_error"]),
+                          ("levels", ["energy", "T_eff", "site_magnetisation", "nn_magnetisation_correlation"])):
+        table = tables[kind]
+        got, want = (table[table["kernel"] == k][columns].to_numpy() for k in ("hard", experiments.MAJORITY))
+        np.testing.assert_array_equal(got, want, err_msg=kind)
+    assert len(tables["correlations"]) == 3 * (7 + 4 + 2) and len(tables["levels"]) == 3 * 4
+    assert np.isfinite(exponents[exponents["kernel"] == "trained"]["lambda"]).all()
+
+    placements = tables["placements"].set_index(["kernel", "level"])
+    assert list(placements.index) == [(k, level) for k in ("hard", "trained") for level in (1, 2, 3)]
+    np.testing.assert_allclose(placements.loc["hard", "fraction_mean"], 1)
+    assert list(placements.loc["hard", "flipped"]) == [int((s < 0).sum()) for s in signs]
+    assert list(placements.loc["hard", "centre_shared"]) == [0, 0, 0]
+
+    consistency = experiments.mcrg_consistency(exponents, T=1.0)
+    assert len(consistency) == 3 * 3 * 2
+    assert consistency[consistency["kernel"] != "trained"]["consistent"].all()
+    hard_rows, majority_rows = (consistency[consistency["kernel"] == k] for k in ("hard", experiments.MAJORITY))
+    np.testing.assert_array_equal(hard_rows["y"], majority_rows["y"])
+
+    monkeypatch.setattr(experiments, "_network_mcrg_tables", lambda *a: pytest.fail("recomputed"))
+    again = experiments.network_mcrg(networks, data, n_blocks=10, store=store, progress=False)
+    pd_equal = __import__("pandas").testing.assert_frame_equal
+    for kind in tables:
+        pd_equal(again[kind], tables[kind])

@@ -223,3 +223,167 @@ def test_block_correlations_scale_as_fine_correlations_at_twice_the_distance():
     far = r >= 3
     assert (np.abs(ratio[far] - ratio[-1]) <= 4 * np.hypot(err[far], err[-1])).all(), (ratio, err)
     assert (np.abs(ratio[far] - 2**0.25) <= 4 * err[far] + 0.015).all(), (ratio, err)
+
+
+# ------------------------------------------------- placing units, stacked kernels
+def hard_stack(L, n_layers, beta=50.0, seed=0):
+    """A stack of RBMs whose layer l is majority rule of 2 x 2 blocks of layer l - 1, units
+    shuffled and about half of them flipped (h_j = 1 when the block is down). With
+    2 v_i - 1 = t_i S_{x_i} (input i at site x_i, orientation t_i), W_ji = 2 beta sigma_j t_i and
+    b_j = -beta sigma_j sum_i t_i give W_j . v + b_j = beta sigma_j (sum of the block's spins).
+    Returns weights, biases, and each layer's true sites (n, 2) and signs."""
+    rng = np.random.default_rng(seed)
+    weights, biases, sites, signs = [], [], [], []
+    below_sites, below_signs, M = np.stack(divmod(np.arange(L * L), L), axis=1), np.ones(L * L), L
+    for _ in range(n_layers):
+        M //= 2
+        site = np.stack(divmod(rng.permutation(M * M), M), axis=1)
+        sign = rng.choice([-1, 1], size=M * M)
+        inside = (below_sites[None, :, 0] // 2 == site[:, None, 0]) & (below_sites[None, :, 1] // 2 == site[:, None, 1])
+        W = 2 * beta * sign[:, None] * below_signs[None, :] * inside
+        weights.append(W)
+        biases.append(-beta * sign * (inside * below_signs).sum(axis=1))
+        sites.append(site)
+        signs.append(sign)
+        below_sites, below_signs = site, sign
+    return weights, biases, sites, signs
+
+
+def tie_free(n, L, levels, seed=0):
+    """Configurations whose 2 x 2 block sums are never 0 at any of `levels` majority-rule
+    steps: each coarse spin x becomes a 2 x 2 block of four x, or of three x and one -x."""
+    rng = np.random.default_rng(seed)
+    s = rng.choice(np.array([-1, 1], np.int8), size=(n, L >> levels, L >> levels))
+    for _ in range(levels):
+        s = np.repeat(np.repeat(s, 2, axis=1), 2, axis=2)
+        m = s.shape[-1] // 2
+        flip = rng.random((n, m, m)) < 0.5
+        where = rng.integers(4, size=(n, m, m))
+        for k in range(4):
+            s[:, k // 2::2, k % 2::2] *= np.where(flip & (where == k), -1, 1).astype(np.int8)
+    return s
+
+
+def test_assignment_recovers_a_permuted_hard_block_network():
+    weights, _, sites, signs = hard_stack(16, 3, seed=4)
+    placements = mcrg.layer_placements(weights, 16)
+    for placement, site, sign, b in zip(placements, sites, signs, (2, 4, 8)):
+        assert placement.b == b and placement.L == 16
+        np.testing.assert_array_equal(placement.positions, site)
+        np.testing.assert_array_equal(placement.signs, sign)
+        np.testing.assert_allclose(placement.fraction, 1)
+        np.testing.assert_allclose(placement.best, 1)
+        assert placement.centre_shared == 0
+
+
+def test_assignment_of_a_random_network_is_one_to_one_and_optimal():
+    from itertools import permutations
+
+    rng = np.random.default_rng(0)
+    fields = rng.normal(size=(100, 400))
+    placement = mcrg.assign_block_sites(fields, 20, 2)
+    M = 10
+    assert sorted(placement.positions[:, 0] * M + placement.positions[:, 1]) == list(range(M * M))
+    assert ((placement.fraction > 0) & (placement.fraction <= placement.best + 1e-12)).all()
+    q = mcrg.block_shares(fields, 20, 2)
+    np.testing.assert_allclose(q.sum(axis=1), 1)
+    sites = placement.positions[:, 0] * M + placement.positions[:, 1]
+    np.testing.assert_allclose(placement.fraction, q[np.arange(100), sites])
+    # the centre-of-mass rule collides on random fields, and the count says how often
+    assert placement.centre_shared > 0
+    with pytest.raises(ValueError, match="same block site"):
+        mcrg.receptive_field_positions(fields, 20, 2)
+    # optimal: no permutation of 4 units on a 2 x 2 block lattice does better
+    small = rng.normal(size=(4, 16))
+    q = mcrg.block_shares(small, 4, 2)
+    got = mcrg.assign_block_sites(small, 4, 2)
+    best = max(sum(q[j, k] for j, k in enumerate(perm)) for perm in permutations(range(4)))
+    assert got.fraction.sum() == pytest.approx(best, rel=1e-12)
+    signs = np.sign(small.reshape(4, 2, 2, 2, 2).sum(axis=(2, 4)).reshape(4, 4))
+    np.testing.assert_array_equal(got.signs, signs[np.arange(4), got.positions[:, 0] * 2 + got.positions[:, 1]])
+
+
+def test_stacked_hard_kernels_are_majority_rule_at_every_level():
+    """Shuffled, partly flipped units read through the placements give exactly majority rule:
+    the second RBM must see the first one's units in their own order and orientation."""
+    L = 16
+    weights, biases, _, _ = hard_stack(L, 3, seed=1)
+    kernels = mcrg.stacked_kernels(weights, biases, mcrg.layer_placements(weights, L), seed=0)
+    s = tie_free(40, L, 3, seed=2)
+    levels = mcrg.block_levels(s, kernels, 3)
+    expected = s
+    for level in levels[1:]:
+        expected = rg.block_spins(expected, 2)
+        np.testing.assert_array_equal(level, expected)
+    # reading the lattice in row-major order instead scrambles level 2
+    wrong = mcrg.rbm_kernel(weights[1], biases[1], mcrg.layer_placements(weights, L)[1].positions)
+    assert not np.array_equal(wrong(levels[1]), levels[2])
+
+
+def test_rbm_kernel_defaults_are_row_major_and_unflipped():
+    W, bias, sites = hard_rbm(12, 3)
+    s = ising.sample(12, T_C, 30, seed=4)
+    plain = mcrg.rbm_kernel(W, bias, sites, seed=3)(s)
+    explicit = mcrg.rbm_kernel(W, bias, sites, seed=3, signs=np.ones(16, int),
+                               input_positions=np.stack(divmod(np.arange(144), 12), axis=1),
+                               input_signs=np.ones(144, int))(s)
+    np.testing.assert_array_equal(plain, explicit)
+    flipped = mcrg.rbm_kernel(-W, -bias, sites, seed=3, signs=-np.ones(16, int))(s)
+    np.testing.assert_array_equal(flipped, plain)  # odd block sums: no ties, p = 0 or 1
+
+
+def test_fit_operators_keeps_the_prefix_that_fits_each_level():
+    assert [mcrg.fitting_prefix(mcrg.EVEN_OPERATORS, L) for L in (2, 3, 5, 6, 7)] == [0, 2, 6, 6, 10]
+    assert [mcrg.fitting_prefix(mcrg.ODD_OPERATORS, L) for L in (1, 3, 5)] == [1, 2, 6]
+    s = ising.sample(40, T_C, 600, seed=9)
+    levels = mcrg.block_levels(s, mcrg.majority_kernel(2, seed=0), 3)
+    fitted = mcrg.mcrg_levels(levels, n_blocks=10, fit_operators=True)
+    plain = mcrg.mcrg_levels(levels[:3], n_blocks=10)
+    assert fitted.sizes == (40, 20, 10, 5) and fitted.lambda_t.shape == (3, 10)
+    np.testing.assert_array_equal(fitted.lambda_t[:2], plain.lambda_t)
+    np.testing.assert_array_equal(fitted.lambda_h_err[:2], plain.lambda_h_err)
+    assert np.isfinite(fitted.lambda_t[2, :6]).all() and np.isnan(fitted.lambda_t[2, 6:]).all()
+    assert np.isfinite(fitted.spectrum_odd[2]).all()
+    with pytest.raises(ValueError, match="too small for operator 'distance3'"):
+        mcrg.mcrg_levels(levels, n_blocks=10)
+
+
+def test_level_correlation_scaling_is_correlation_scaling_of_given_levels():
+    s = ising.sample(16, T_C, 200, seed=6)
+    direct = mcrg.correlation_scaling(s, mcrg.majority_kernel(2, seed=4))
+    given = mcrg.level_correlation_scaling(s, mcrg.majority_kernel(2, seed=4)(s))
+    for key in ("G_h", "G_v", "ratio"):
+        np.testing.assert_array_equal(direct[key][0], given[key][0])
+    with pytest.raises(ValueError, match="fine and coarse must have shapes"):
+        mcrg.level_correlation_scaling(s, s[:, :5, :5])
+
+
+def test_placement_and_stack_arguments():
+    weights, biases, _, _ = hard_stack(8, 2)
+    with pytest.raises(ValueError, match=r"fields must have \(L/b\)\^2 = 16 rows"):
+        mcrg.assign_block_sites(weights[0][:5], 8, 2)
+    with pytest.raises(ValueError, match=r"weights\[1\] must have 16 columns"):
+        mcrg.layer_placements([weights[0], weights[0]], 8)
+    with pytest.raises(ValueError, match=r"weights\[0\] must have 64 columns and a square number of rows"):
+        mcrg.layer_placements([weights[0][:5]], 8)
+    placements = mcrg.layer_placements(weights, 8)
+    with pytest.raises(ValueError, match="the same length, got 2, 1, 2"):
+        mcrg.stacked_kernels(weights, biases[:1], placements)
+    sites = placements[0].positions
+    with pytest.raises(ValueError, match="signs must be 16 values of"):
+        mcrg.rbm_kernel(weights[0], biases[0], sites, signs=np.zeros(16))
+    with pytest.raises(ValueError, match="input_positions must cover each site of the 8 x 8"):
+        mcrg.rbm_kernel(weights[0], biases[0], sites, input_positions=np.zeros((64, 2), int))
+    with pytest.raises(ValueError, match="input_signs must be 64 values"):
+        mcrg.rbm_kernel(weights[0], biases[0], sites, input_signs=np.ones(3))
+    with pytest.raises(ValueError, match="at least two levels"):
+        mcrg.mcrg_levels([np.ones((5, 4, 4), np.int8)])
+
+
+def test_frozen_block_lattice_gives_nan_not_an_error():
+    """A kernel whose block spins never change leaves A = <S' S'>_c singular: no RG matrix."""
+    s = ising.sample(16, T_C, 100, seed=2)
+    frozen = lambda x: np.ones((len(x), 8, 8), np.int8)
+    result = mcrg.mcrg(s, frozen, levels=1, n_blocks=5)
+    assert np.isnan(result.lambda_t).all() and np.isnan(result.lambda_h_err).all()
+    assert np.isnan(result.spectrum_odd).all()

@@ -531,3 +531,227 @@ def penalty_tables(seeds=DBN_SEEDS, with_control: bool = False, store: Store | N
                 for name, params in settings.items() for seed in seeds}
     return {kind: {name: analysis.between_networks([per_seed[(name, s)][kind] for s in seeds]) for name in settings}
             for kind in ("summary", "blocks", "fields")}
+
+
+# ----------------------------------------------------------------------------- MCRG of the trained networks
+MAJORITY = "majority rule"
+MCRG_EXACT = {"t": 1.0, "h": 15 / 8}  # y_t = 1/nu and y_h = d - beta/nu of the 2D Ising model
+MCRG_N_SIGMA = 3  # consistent: |y - exact| <= MCRG_N_SIGMA errors + majority rule's truncation allowance
+
+
+def mcrg_networks(seed: int = 0, **kwargs) -> dict:
+    """The networks network_mcrg measures, {name: TrainedDBN}: penalty_dbns(seed) (L1, L2,
+    none) and scikit-learn's DBNs off the shelf ("sklearn") and at the paper's budget
+    ("sklearn matched")."""
+    return penalty_dbns(seed, **kwargs) | {"sklearn": sklearn_dbn(seed, **kwargs),
+                                           "sklearn matched": sklearn_matched_dbn(seed, **kwargs)}
+
+
+def mcrg_data(store: Store | None = None) -> dict:
+    """{T: IsingData}: the 20,000 samples at T_c (exponents) and at PAPER_T (flow direction)."""
+    return {T: ising_samples(T=T, store=store, progress=False) for T in (T_C, PAPER_T)}
+
+
+def _stack_sides(networks, L):
+    """Sides M_1, M_2, ... of the block lattices of the layers, for the leading layers whose
+    lattice is at least 3 x 3 (nothing smaller holds an operator); the same for every network."""
+    sides = {tuple(int(round(np.sqrt(rbm.components_.shape[0]))) for rbm in tr.dbn.rbms)
+             for tr in networks.values()}
+    if len(sides) != 1:
+        raise ValueError(f"networks must share one stack shape, got layer sides {sorted(sides)}")
+    (all_sides,) = sides
+    kept = []
+    for M in all_sides:
+        if M < 3 or L % M:
+            break
+        kept.append(M)
+    if not kept:
+        raise ValueError(f"networks have no layer with a lattice of at least 3 x 3 dividing L = {L}: {all_sides}")
+    return kept
+
+
+def _network_kernels(networks, sides, L, seed):
+    """{name: (kernel factory, placements)}: majority rule blocking to the same sides, and each
+    network's first len(sides) layers as mcrg.stacked_kernels on mcrg.layer_placements."""
+    from . import mcrg
+
+    steps = [a // c for a, c in zip([L] + sides[:-1], sides)]
+    kernels = {MAJORITY: (lambda: [mcrg.majority_kernel(b, seed=seed + i) for i, b in enumerate(steps)], None)}
+    for name, tr in networks.items():
+        rbms = tr.dbn.rbms[:len(sides)]
+        weights, biases = [r.components_ for r in rbms], [r.intercept_hidden_ for r in rbms]
+        placements = mcrg.layer_placements(weights, L)
+        kernels[name] = (lambda w=weights, b=biases, p=placements: mcrg.stacked_kernels(w, b, p, seed=seed), placements)
+    return kernels
+
+
+def _placement_rows(name, placements):
+    """One row per layer: how well mcrg.assign_block_sites placed its units."""
+    return [{"kernel": name, "level": l, "L": p.L // p.b, "b": p.b, "fraction_mean": p.fraction.mean(),
+             "fraction_min": p.fraction.min(), "best_mean": p.best.mean(), "centre_shared": p.centre_shared,
+             "flipped": int((p.signs < 0).sum())} for l, p in enumerate(placements, start=1)]
+
+
+def _exponent_rows(T, name, result):
+    """One row per (level, sector, k) whose operators fit (default operator lists): lambda and
+    y = ln(lambda) / ln(b) with errors, NaN where A is singular or (y) lambda <= 0."""
+    from .mcrg import EVEN_OPERATORS, ODD_OPERATORS, fitting_prefix
+
+    rows = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sectors = (("t", EVEN_OPERATORS, result.lambda_t, result.lambda_t_err, result.y_t),
+                   ("h", ODD_OPERATORS, result.lambda_h, result.lambda_h_err, result.y_h))
+        for sector, operators, lam, lam_err, (y, y_err) in sectors:
+            names = [op.name for op in operators]
+            fits = [(level, k) for level in range(len(lam))
+                    for k in range(fitting_prefix(operators, result.sizes[level + 1]))]
+            for level, k in fits:
+                rows.append({"T": T, "kernel": name, "level": level + 1, "L": result.sizes[level + 1],
+                             "b": result.b[level], "sector": sector, "k": k + 1, "operator": names[k],
+                             "lambda": lam[level, k], "lambda_error": lam_err[level, k],
+                             "y": y[level, k], "y_error": y_err[level, k] if lam[level, k] > 0 else np.nan})
+    return rows
+
+
+def _level_rows(T, name, levels, n_blocks):
+    """Per level: energy per spin u, T_eff (exact L x L energy equal to u), the site
+    magnetisation mean_x |<s_x>| and the correlation coefficient of the nearest-neighbour sum
+    with the magnetisation (both 0 for a spin-flip-symmetric ensemble, where MCRG's even and odd
+    sectors separate), each with its error (standard error for u, jackknife for the others)."""
+    from .mcrg import EVEN_OPERATORS, ODD_OPERATORS, operator_values
+
+    rows = []
+    for level, s in enumerate(levels):
+        L = s.shape[-1]
+        u, u_se, T_eff, T_se = _ensemble_temperature(s, L)
+        m, m_err = ising.jackknife(lambda x: np.abs(x.mean(axis=0)).mean(), s.reshape(len(s), -1).astype(np.float32),
+                                   n_blocks=n_blocks)
+        with np.errstate(invalid="ignore", divide="ignore"):  # a frozen level has no correlation
+            rho, rho_err = ising.jackknife(lambda x: np.corrcoef(x.T)[0, 1],
+                                           operator_values(s, (EVEN_OPERATORS[0], ODD_OPERATORS[0])), n_blocks=n_blocks)
+        rows.append({"T": T, "kernel": name, "level": level, "L": L, "energy": u, "energy_error": u_se,
+                     "T_eff": T_eff, "T_eff_error": T_se, "site_magnetisation": float(m),
+                     "site_magnetisation_error": float(m_err), "nn_magnetisation_correlation": float(rho),
+                     "nn_magnetisation_correlation_error": float(rho_err)})
+    return rows
+
+
+def _correlation_rows(T, name, levels, n_blocks):
+    """One row per (level, r): G_h(r), G_v(b r) and their ratio between levels l - 1 and l."""
+    from . import mcrg
+
+    rows = []
+    for level in range(1, len(levels)):
+        c = mcrg.level_correlation_scaling(levels[level - 1], levels[level], n_blocks=n_blocks)
+        for i, r in enumerate(c["r"]):
+            rows.append({"T": T, "kernel": name, "level": level, "b": c["b"], "r": int(r)}
+                        | {f"{key}{suffix}": c[key][j][i] for key in ("G_h", "G_v", "ratio")
+                           for j, suffix in ((0, ""), (1, "_error"))})
+    return rows
+
+
+def _network_mcrg_tables(networks, data, seed, n_blocks, progress):
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from . import mcrg
+
+    L = {d.configs.shape[-1] for d in data.values()}
+    if len(L) != 1:
+        raise ValueError(f"data must share one lattice size, got {sorted(L)}")
+    (L,) = L
+    sides = _stack_sides(networks, L)
+    kernels = _network_kernels(networks, sides, L, seed)
+    tables = {"exponents": [], "correlations": [], "levels": [],
+              "placements": [row for name, (_, p) in kernels.items() if p for row in _placement_rows(name, p)]}
+    jobs = [(T, name) for T in data for name in kernels]
+    for T, name in tqdm(jobs, disable=not progress, desc="network MCRG"):
+        levels = mcrg.block_levels(data[T].configs, kernels[name][0](), len(sides))
+        tables["exponents"] += _exponent_rows(T, name, mcrg.mcrg_levels(levels, n_blocks=n_blocks, fit_operators=True))
+        tables["correlations"] += _correlation_rows(T, name, levels, n_blocks)
+        tables["levels"] += _level_rows(T, name, levels, n_blocks)
+    return {kind: pd.DataFrame(rows) for kind, rows in tables.items()}
+
+
+def network_mcrg(networks: dict | None = None, data: dict | None = None, *, seed: int = 0, n_blocks: int = 20,
+                 store: Store | None = None, progress: bool = True) -> dict:
+    """Does a trained network's p(h | v) act as a renormalisation group? Swendsen's MCRG
+    (deeprg.mcrg) with each network's sampled up pass as the block-spin kernel, beside majority
+    rule on the same configurations.
+
+    networks {name: TrainedDBN} (default mcrg_networks(seed)); data {T: IsingData} (default
+    mcrg_data(): T_c, where y_t = 1 and y_h = 15/8, and PAPER_T, where the exponents are not
+    defined but the flow must carry T_eff away from T_c). Each layer's units are placed one to
+    one on its M_l x M_l lattice by mcrg.layer_placements (fields W_l ... W_1); level l draws
+    h_l ~ p(h_l | h_{l-1}) (mcrg.stacked_kernels) for the leading layers with M_l >= 3; majority
+    rule blocks to the same sides. Each level keeps the operators that fit its lattice
+    (mcrg.mcrg_levels with fit_operators); errors are blocked jackknife over n_blocks.
+
+    Returns DataFrames {"exponents": per (T, kernel, level, sector "t"/"h", k operators): L (the
+    coarse side), b, the k-th operator, lambda and y = ln(lambda) / ln(b) with errors (y NaN where
+    lambda <= 0); "correlations": per (T, kernel, level, r): G_h(r), G_v(b r) and G_h(r) / G_v(b r)
+    between levels l - 1 and l (mcrg.level_correlation_scaling), with errors; "levels": per (T,
+    kernel, level 0, 1, ...): energy per spin, T_eff where the exact L x L energy equals it, the
+    site magnetisation mean_x |<s_x>| and the correlation coefficient of the nearest-neighbour
+    sum with the magnetisation (both about 0 for a spin-flip-symmetric kernel on these symmetric
+    data; otherwise the even and odd sectors mix), with errors; "placements": per (network,
+    level): mean and least share of w^2 in the assigned block, mean best share, units the
+    centre-of-mass rule puts on shared sites, flipped units}. Cached (kind "mcrg") under the
+    networks' and data sets' names; the computation's seconds are in exponents.attrs."""
+    import pandas as pd
+
+    from . import mcrg
+    from ._validate import check_size
+
+    store = store or Store()
+    n_blocks = check_size(n_blocks, "n_blocks", minimum=2)
+    networks = networks if networks is not None else mcrg_networks(seed, store=store, progress=progress)
+    data = data if data is not None else mcrg_data(store)
+    config = {"networks": {name: tr.name for name, tr in networks.items()},
+              "data": {f"{T:.4f}": d.name for T, d in data.items()}, "seed": seed, "n_blocks": n_blocks,
+              "even": [op.name for op in mcrg.EVEN_OPERATORS], "odd": [op.name for op in mcrg.ODD_OPERATORS]}
+
+    def compute():
+        import time
+
+        start = time.perf_counter()
+        with threadpool_limits(1):
+            tables = _network_mcrg_tables(networks, data, seed, n_blocks, progress)
+        arrays = {f"{kind}/{column}": np.asarray(table[column].tolist())  # strings as unicode, not object
+                  for kind, table in tables.items() for column in table.columns}
+        return arrays, {"seconds": time.perf_counter() - start}
+
+    arrays, sidecar = store.cached("mcrg", config, compute, f"seed{seed}")
+    tables = {kind: pd.DataFrame({key.split("/", 1)[1]: value for key, value in arrays.items()
+                                  if key.startswith(kind + "/")})
+              for kind in ("exponents", "correlations", "levels", "placements")}
+    tables["exponents"].attrs["seconds"] = sidecar["info"]["seconds"]
+    return tables
+
+
+def mcrg_consistency(exponents, T: float = T_C, n_sigma: float = MCRG_N_SIGMA) -> "pandas.DataFrame":
+    """Per (kernel, level, sector) of network_mcrg's exponents at T: is y the exact exponent
+    (MCRG_EXACT) at every truncation MCRG claims (k >= 2 for y_t: the nearest-neighbour operator
+    alone is not one; every k for y_h)? Consistent means |y_k - exact| <= n_sigma error_k +
+    allowance for each such k, the allowance being majority rule's largest |y_k - exact| at the
+    same level over the same k (its truncation and finite-size bias at this L).
+
+    Columns: L, k (the most operators), y and y_error there, majority rule's y there, exact,
+    allowance, excess = max_k (|y_k - exact| - n_sigma error_k - allowance) (<= 0 when
+    consistent), consistent."""
+    import pandas as pd
+
+    at = exponents[np.isclose(exponents["T"], T) & (exponents["k"] >= np.where(exponents["sector"] == "t", 2, 1))]
+    at = at.assign(deviation=(at["y"] - at["sector"].map(MCRG_EXACT)).abs())
+    majority = at[at["kernel"] == MAJORITY].set_index(["level", "sector", "k"])
+    allowance = majority.groupby(level=["level", "sector"])["deviation"].max()
+    rows = []
+    for (kernel, level, sector), g in at.groupby(["kernel", "level", "sector"], sort=False):
+        allow = allowance[(level, sector)]
+        excess = (g["deviation"] - n_sigma * g["y_error"] - allow).fillna(np.inf).max()  # y NaN: lambda <= 0
+        last = g.loc[g["k"].idxmax()]
+        rows.append({"kernel": kernel, "level": level, "sector": sector, "L": last["L"], "k": last["k"],
+                     "y": last["y"], "y_error": last["y_error"],
+                     "majority": majority.loc[(level, sector, last["k"]), "y"], "exact": MCRG_EXACT[sector],
+                     "allowance": allow, "excess": excess, "consistent": bool(excess <= 0)})
+    return pd.DataFrame(rows)

@@ -2,8 +2,9 @@
 
 A kernel maps configurations (n, L, L) of +-1 spins to block configurations
 (n, L/b, L/b) of +-1 spins: majority rule (majority_kernel), a trained RBM's hidden
-layer sampled from p(h | v) (rbm_kernel), or any callable. Applying it repeatedly gives
-the levels s^(0), s^(1), ... of one Monte Carlo sample.
+layer sampled from p(h | v) (rbm_kernel), one per layer of a stack (stacked_kernels, the
+units placed one to one on block sites by assign_block_sites), or any callable. Applying
+it repeatedly gives the levels s^(0), s^(1), ... of one Monte Carlo sample.
 
 The Hamiltonian at level n is H^(n) = sum_a K_a^(n) S_a^(n), with S_a translation- and
 D4-invariant lattice sums of spin products (Operator). The linearised RG matrix
@@ -32,7 +33,6 @@ from scipy.special import expit
 from . import rg
 from ._validate import check_size, check_spins
 from .ising import correlation_function, jackknife
-from .rbm import spins_to_visible
 
 
 def _d4_images(offsets):
@@ -146,16 +146,41 @@ def majority_kernel(b: int, seed: int = 0):
     return lambda configs: rg.block_spins(configs, b, seed=int(rng.integers(2**63 - 1)))
 
 
-def rbm_kernel(weights, hidden_bias, positions, seed: int = 0):
-    """A stochastic kernel from an RBM: v = (s + 1) / 2, h_j ~ Bernoulli(sigmoid(W_j . v + b_j)),
-    block spin 2 h_j - 1 placed at block site positions[j] = (row, col) of an M x M lattice.
+def _check_sites(positions, n, M, name):
+    """positions as integers of shape (n, 2) covering each site of the M x M lattice once."""
+    pos = np.asarray(positions)
+    if pos.shape != (n, 2) or not np.issubdtype(pos.dtype, np.integer):
+        raise ValueError(f"{name} must be integers of shape ({n}, 2), got {pos.dtype} {pos.shape}")
+    if ((pos < 0) | (pos >= M)).any() or len(np.unique(pos[:, 0] * M + pos[:, 1])) != n:
+        raise ValueError(f"{name} must cover each site of the {M} x {M} lattice exactly once")
+    return pos
+
+
+def _check_signs(signs, n, name):
+    """+-1 orientations of n units (all +1 for None), as int8."""
+    if signs is None:
+        return np.ones(n, np.int8)
+    sg = np.asarray(signs)
+    if sg.shape != (n,) or not np.isin(sg, (-1, 1)).all():
+        raise ValueError(f"{name} must be {n} values of +-1, got {sg!r}")
+    return sg.astype(np.int8)
+
+
+def rbm_kernel(weights, hidden_bias, positions, seed: int = 0, *, signs=None, input_positions=None,
+               input_signs=None):
+    """A stochastic kernel from an RBM: v_i = (t_i s_{x_i} + 1) / 2, h_j ~ Bernoulli(sigmoid(W_j . v + b_j)),
+    block spin sigma_j (2 h_j - 1) placed at block site positions[j] = (row, col) of an M x M lattice.
 
     weights (M^2, L^2), hidden_bias (M^2,), positions (M^2, 2) integers covering every site of
-    the M x M lattice exactly once (see receptive_field_positions). The sign convention is the
-    user's: a unit whose field is negative reports the block's spin flipped."""
+    the M x M lattice exactly once (see assign_block_sites, receptive_field_positions).
+    signs sigma (M^2,) of +-1 (default all +1): a unit whose field is negative reports the
+    block's spin flipped unless its sign is -1. Visible unit i reads site x_i =
+    input_positions[i] of the L x L input lattice with orientation t_i = input_signs[i]
+    (defaults: row-major order, all +1, i.e. v = (s + 1) / 2 flattened); a second RBM of a stack
+    reads the first one's block lattice through the first one's positions and signs, so it
+    sees h_1 in its own unit order."""
     W = np.asarray(weights, np.float64)
     bias = np.asarray(hidden_bias, np.float64)
-    pos = np.asarray(positions)
     if W.ndim != 2:
         raise ValueError(f"weights must have shape (n_hidden, n_visible), got {W.shape}")
     n_hidden, n_visible = W.shape
@@ -164,30 +189,49 @@ def rbm_kernel(weights, hidden_bias, positions, seed: int = 0):
         raise ValueError(f"weights must have a square number of hidden and visible units, got {W.shape}")
     if bias.shape != (n_hidden,):
         raise ValueError(f"hidden_bias must have shape ({n_hidden},), got {bias.shape}")
-    if pos.shape != (n_hidden, 2) or not np.issubdtype(pos.dtype, np.integer):
-        raise ValueError(f"positions must be integers of shape ({n_hidden}, 2), got {pos.dtype} {pos.shape}")
-    if ((pos < 0) | (pos >= M)).any() or len(np.unique(pos[:, 0] * M + pos[:, 1])) != n_hidden:
-        raise ValueError(f"positions must cover each site of the {M} x {M} lattice exactly once")
+    pos = _check_sites(positions, n_hidden, M, "positions")
+    sign = _check_signs(signs, n_hidden, "signs")
+    inp = (np.stack(divmod(np.arange(n_visible), L), axis=1) if input_positions is None
+           else _check_sites(input_positions, n_visible, L, "input_positions"))
+    in_sign = _check_signs(input_signs, n_visible, "input_signs")
     rng = np.random.default_rng(seed)
 
     def kernel(configs):
         s = check_spins(configs)
         if s.shape[1:] != (L, L):
             raise ValueError(f"configs must have shape (n, {L}, {L}) for these weights, got {s.shape}")
-        p = expit(spins_to_visible(s, np.float64) @ W.T + bias)
+        v = (s[:, inp[:, 0], inp[:, 1]] * in_sign + 1) / 2
+        p = expit(v @ W.T + bias)
         out = np.empty((len(s), M, M), np.int8)
-        out[:, pos[:, 0], pos[:, 1]] = np.where(rng.random(p.shape) < p, 1, -1)
+        out[:, pos[:, 0], pos[:, 1]] = sign * np.where(rng.random(p.shape) < p, 1, -1).astype(np.int8)
         return out
 
     return kernel
 
 
-def receptive_field_positions(fields, L: int, b: int) -> np.ndarray:
-    """Block site (row, col) of each unit from the centre of its field on the L x L torus.
+def stacked_kernels(weights, hidden_biases, placements, seed: int = 0) -> list:
+    """One kernel per layer of a stack of RBMs (a DBN's up pass, sampled): level 1 draws
+    h_1 ~ p(h_1 | v) from the L x L spins; level l draws h_l ~ p(h_l | h_{l-1}), reading
+    h_{l-1} = (sigma s + 1) / 2 off the level-(l-1) block lattice at placements[l - 2]'s
+    positions and signs, so that W_l sees layer l - 1's units in their own index order.
 
-    The centre is the circular mean of p_i = w_i^2 / sum w^2 along each axis; a unit whose
-    field is centred on the b x b block k b .. k b + b - 1 (centre k b + (b - 1) / 2) goes to
-    block index k = round((centre - (b - 1) / 2) / b) mod L/b. Raises if two units share a site."""
+    weights W_l (n_l, n_{l-1}), hidden_biases b_l (n_l,), placements from layer_placements;
+    for mcrg or block_levels. Each level's generator is seeded from `seed`."""
+    weights, hidden_biases, placements = list(weights), list(hidden_biases), list(placements)
+    if not weights or not len(weights) == len(hidden_biases) == len(placements):
+        raise ValueError(f"weights, hidden_biases and placements must be non-empty and of the same length, "
+                         f"got {len(weights)}, {len(hidden_biases)}, {len(placements)}")
+    seeds = np.random.default_rng(seed).integers(2**63 - 1, size=len(weights))
+    kernels, below = [], None
+    for W, bias, placement, level_seed in zip(weights, hidden_biases, placements, seeds):
+        inputs = {} if below is None else {"input_positions": below.positions, "input_signs": below.signs}
+        kernels.append(rbm_kernel(W, bias, placement.positions, int(level_seed), signs=placement.signs, **inputs))
+        below = placement
+    return kernels
+
+
+def _field_weights(fields, L, b):
+    """p_i = w_i^2 of each unit's field as (n_units, L, L), after checking L, b and fields."""
     L = check_size(L, "L")
     b = check_size(b, "b", minimum=1)
     if L % b:
@@ -198,17 +242,111 @@ def receptive_field_positions(fields, L: int, b: int) -> np.ndarray:
     p = (f**2).reshape(-1, L, L)
     if (p.sum(axis=(1, 2)) == 0).any():
         raise ValueError("fields must not be identically zero")
+    return p
+
+
+def _centre_sites(p, L, b):
+    """Block site of each unit by the circular mean of p along each axis (see
+    receptive_field_positions), shared sites allowed: (n_units, 2) integers."""
     x = np.arange(L)
-    M = L // b
     pos = []
     for axis in (2, 1):  # rows: marginal over columns; then columns
         marginal = p.sum(axis=axis)
         centre = np.angle(marginal @ np.exp(2j * np.pi * x / L)) * L / (2 * np.pi)
-        pos.append(np.round((centre - (b - 1) / 2) / b).astype(int) % M)
-    pos = np.stack(pos, axis=1)
+        pos.append(np.round((centre - (b - 1) / 2) / b).astype(int) % (L // b))
+    return np.stack(pos, axis=1)
+
+
+def receptive_field_positions(fields, L: int, b: int) -> np.ndarray:
+    """Block site (row, col) of each unit from the centre of its field on the L x L torus.
+
+    The centre is the circular mean of p_i = w_i^2 / sum w^2 along each axis; a unit whose
+    field is centred on the b x b block k b .. k b + b - 1 (centre k b + (b - 1) / 2) goes to
+    block index k = round((centre - (b - 1) / 2) / b) mod L/b. Raises if two units share a site
+    (assign_block_sites always gives a one-to-one placement)."""
+    pos = _centre_sites(_field_weights(fields, L, b), L, b)
+    M = L // b
     if len(np.unique(pos[:, 0] * M + pos[:, 1])) != len(pos):
         raise ValueError("two fields are centred on the same block site")
     return pos
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One layer's units on the M x M block lattice (M = L / b), from assign_block_sites.
+
+    positions (n, 2): each unit's block site, one unit per site; signs (n,): +1 if the unit's
+    field summed over its block is >= 0, else -1 (its block spin is reported flipped);
+    fraction (n,): share of the unit's w^2 inside its block; best (n,): the largest share in any
+    one block (what each unit would get alone); centre_shared: how many units the
+    centre-of-mass rule (receptive_field_positions) puts on a site shared with another unit."""
+
+    L: int
+    b: int
+    positions: np.ndarray
+    signs: np.ndarray
+    fraction: np.ndarray
+    best: np.ndarray
+    centre_shared: int
+
+
+def _block_sums(x, b):
+    """Sums of (n, L, L) over b x b blocks, flattened to (n, (L/b)^2) in row-major block order."""
+    M = x.shape[-1] // b
+    return x.reshape(len(x), M, b, M, b).sum(axis=(2, 4)).reshape(len(x), M * M)
+
+
+def block_shares(fields, L: int, b: int) -> np.ndarray:
+    """q_jk = sum_{i in block k} w_ji^2 / sum_i w_ji^2: the share of unit j's w^2 in each b x b
+    block k = R (L/b) + C (rows R b .. R b + b - 1, columns C b .. C b + b - 1); (n_units, (L/b)^2)."""
+    p = _field_weights(fields, L, b)
+    return _block_sums(p, b) / p.sum(axis=(1, 2))[:, None]
+
+
+def assign_block_sites(fields, L: int, b: int) -> Placement:
+    """One-to-one placement of (L/b)^2 units on the (L/b) x (L/b) block lattice that
+    maximises sum_j q_{j, site(j)}, the total share of each unit's w^2 (block_shares) inside
+    its block: a linear assignment problem (scipy.optimize.linear_sum_assignment), so it always
+    succeeds. Shares, not raw w^2, so that every unit counts once whatever its weight scale.
+
+    fields (n_units, L^2): rows of W for the first layer, of the products W_l ... W_1 above it.
+    sign_j = sign of sum_{i in block} w_ji (+1 at 0): with v = (s + 1) / 2 the unit's input
+    is (1/2) sum_i w_ji s_i + const, so sign_j (2 h_j - 1) leans with its block's magnetisation."""
+    from scipy.optimize import linear_sum_assignment
+
+    p = _field_weights(fields, L, b)
+    n, M = len(p), L // b
+    if n != M * M:
+        raise ValueError(f"fields must have (L/b)^2 = {M * M} rows for L = {L}, b = {b}, got {n}")
+    q = _block_sums(p, b) / p.sum(axis=(1, 2))[:, None]
+    units, sites = linear_sum_assignment(q, maximize=True)
+    site = np.empty(n, int)
+    site[units] = sites
+    field_sums = _block_sums(np.asarray(fields, np.float64).reshape(n, L, L), b)[np.arange(n), site]
+    centre = _centre_sites(p, L, b)
+    centre = centre[:, 0] * M + centre[:, 1]
+    return Placement(L=L, b=b, positions=np.stack(divmod(site, M), axis=1),
+                     signs=np.where(field_sums >= 0, 1, -1).astype(np.int8),
+                     fraction=q[np.arange(n), site], best=q.max(axis=1),
+                     centre_shared=int((np.bincount(centre, minlength=M * M)[centre] > 1).sum()))
+
+
+def layer_placements(weights, L: int) -> list[Placement]:
+    """assign_block_sites for every layer of a stack W_1 (n_1, L^2), W_2 (n_2, n_1), ...: layer l
+    on its fields F_l = W_l ... W_1 (as dbn.receptive_fields), on the M_l x M_l lattice with
+    M_l^2 = n_l and b_l = L / M_l."""
+    L = check_size(L, "L")
+    placements, fields = [], None
+    for l, W in enumerate(weights):
+        W = np.asarray(W, np.float64)
+        n_in = L * L if fields is None else len(fields)
+        M = int(round(np.sqrt(len(W)))) if W.ndim == 2 else 0
+        if W.ndim != 2 or W.shape[1] != n_in or M < 1 or M * M != len(W) or L % M:
+            raise ValueError(f"weights[{l}] must have {n_in} columns and a square number of rows whose root "
+                             f"divides L = {L}, got shape {W.shape}")
+        fields = W if fields is None else W @ fields
+        placements.append(assign_block_sites(fields, L, L // M))
+    return placements
 
 
 def block_levels(configs, kernel, levels: int) -> list[np.ndarray]:
@@ -297,22 +435,49 @@ class MCRGResult:
         return self._y(self.lambda_h, self.lambda_h_err)
 
 
+def _eigenvalues_or_nan(fine, coarse):
+    """rg_eigenvalues, or NaN for each when A is singular (the operators are not independent
+    on these samples, e.g. on a frozen block lattice)."""
+    try:
+        return rg_eigenvalues(fine, coarse)
+    except np.linalg.LinAlgError:
+        return np.full(fine.shape[1], np.nan)
+
+
 def _sector_statistic(fine, coarse):
-    """Leading eigenvalue with the first k operators, k = 1 .. K, then all K eigenvalues."""
+    """Leading eigenvalue with the first k operators, k = 1 .. K, then all K eigenvalues
+    (NaN where A is singular)."""
     K = fine.shape[1]
-    lead = [rg_eigenvalues(fine[:, :k], coarse[:, :k])[0] for k in range(1, K + 1)]
-    return np.concatenate([lead, rg_eigenvalues(fine, coarse)])
+    lead = [_eigenvalues_or_nan(fine[:, :k], coarse[:, :k])[0] for k in range(1, K + 1)]
+    return np.concatenate([lead, _eigenvalues_or_nan(fine, coarse)])
 
 
-def _sector(configs, operators, n_blocks):
+def fitting_prefix(operators, L: int) -> int:
+    """How many of the first operators fit an L x L torus (L > 2 * extent each): the longest
+    truncation that operator_values accepts there."""
+    k = 0
+    while k < len(operators) and L > 2 * operators[k].extent:
+        k += 1
+    return k
+
+
+def _sector(configs, operators, n_blocks, fit_operators):
     """Per level n = 1 .. len(configs) - 1: jackknifed _sector_statistic between levels n - 1
-    and n. Returns the leading eigenvalues and their errors (levels, K) and spectra (levels, K)."""
-    values = [operator_values(s, operators) for s in configs]
-    stats = [jackknife(_sector_statistic, values[n - 1], values[n], n_blocks=n_blocks)
-             for n in range(1, len(values))]
+    and n. Returns the leading eigenvalues and their errors (levels, K) and spectra (levels, K);
+    with fit_operators each level keeps the first fitting_prefix(operators, L^(n)) operators
+    and the entries beyond are NaN."""
     K = len(operators)
-    value, error = (np.array([st[i] for st in stats]) for i in (0, 1))
-    return value[:, :K], error[:, :K], value[:, K:]
+    sizes = [s.shape[-1] for s in configs]
+    keep = [fitting_prefix(operators, L) if fit_operators else K for L in sizes]
+    if min(keep) == 0:
+        raise ValueError(f"no operator of {[op.name for op in operators]} fits L = {min(sizes)}")
+    values = [operator_values(s, operators[:k]) for s, k in zip(configs, keep)]
+    out = np.full((3, len(configs) - 1, K), np.nan)
+    for n in range(1, len(values)):
+        k = keep[n]
+        value, error = jackknife(_sector_statistic, values[n - 1][:, :k], values[n], n_blocks=n_blocks)
+        out[:, n - 1, :k] = value[:k], error[:k], value[k:]
+    return out[0], out[1], out[2]
 
 
 def _check_operators(operators, name, odd):
@@ -325,18 +490,33 @@ def _check_operators(operators, name, odd):
 
 
 def mcrg(configs, kernel, levels: int = 2, even=EVEN_OPERATORS, odd=ODD_OPERATORS,
-         n_blocks: int = 20) -> MCRGResult:
+         n_blocks: int = 20, fit_operators: bool = False) -> MCRGResult:
     """Swendsen's MCRG on equilibrium samples `configs` (n, L, L) blocked `levels` times by
     `kernel` (see block_levels): for each level n, T = A^{-1} B between levels n - 1 and n
     in the even and odd sectors, truncated to the first k operators for every k.
 
     Errors: jackknife over n_blocks contiguous blocks of samples (rg_matrix recomputed
-    without each block), so samples need only be independent between blocks."""
+    without each block), so samples need only be independent between blocks. fit_operators:
+    see mcrg_levels."""
+    return mcrg_levels(block_levels(configs, kernel, levels), even, odd, n_blocks, fit_operators)
+
+
+def mcrg_levels(configs, even=EVEN_OPERATORS, odd=ODD_OPERATORS, n_blocks: int = 20,
+                fit_operators: bool = False) -> MCRGResult:
+    """mcrg on levels already blocked: configs = [s^(0), s^(1), ...] as block_levels returns.
+
+    An operator must fit every lattice it is measured on (L > 2 * extent); with fit_operators
+    the matrix between levels n - 1 and n uses the first fitting_prefix(ops, L^(n)) operators
+    of each sector (e.g. at 5 x 5 the even ones up to sqrt8), NaN beyond; without, an operator
+    that does not fit raises. A truncation whose A is singular (e.g. a frozen block lattice,
+    whose operators do not fluctuate independently) gives NaN, as does its error when A is
+    singular without one block of samples."""
     n_blocks = check_size(n_blocks, "n_blocks", minimum=2)
     even, odd = _check_operators(even, "even", False), _check_operators(odd, "odd", True)
-    configs = block_levels(configs, kernel, levels)
-    lambda_t, lambda_t_err, spectrum_even = _sector(configs, even, n_blocks)
-    lambda_h, lambda_h_err, spectrum_odd = _sector(configs, odd, n_blocks)
+    if len(configs) < 2:
+        raise ValueError(f"configs must hold at least two levels, got {len(configs)}")
+    lambda_t, lambda_t_err, spectrum_even = _sector(configs, even, n_blocks, fit_operators)
+    lambda_h, lambda_h_err, spectrum_odd = _sector(configs, odd, n_blocks, fit_operators)
     return MCRGResult(
         sizes=tuple(s.shape[-1] for s in configs), n_samples=len(configs[0]),
         even=tuple(op.name for op in even), odd=tuple(op.name for op in odd),
@@ -354,8 +534,17 @@ def correlation_scaling(configs, kernel, n_blocks: int = 20) -> dict:
     G_h(r) / G_v(b r), errors by blocked jackknife over the samples. Scaling means a ratio
     independent of r at r >> 1; at a fixed point of the RG it is b^eta = b^(2 (d - y_h)),
     2^(1/4) = 1.19 for the 2D Ising model with b = 2."""
+    return level_correlation_scaling(*block_levels(configs, kernel, 1), n_blocks=n_blocks)
+
+
+def level_correlation_scaling(fine, coarse, n_blocks: int = 20) -> dict:
+    """correlation_scaling between two levels already blocked, fine (n, L, L) and coarse
+    (n, L/b, L/b) from the same samples."""
     n_blocks = check_size(n_blocks, "n_blocks", minimum=2)
-    fine, coarse = block_levels(configs, kernel, 1)
+    fine, coarse = check_spins(fine, "fine"), check_spins(coarse, "coarse")
+    if fine.ndim != 3 or coarse.ndim != 3 or len(fine) != len(coarse) or fine.shape[-1] % coarse.shape[-1]:
+        raise ValueError(f"fine and coarse must have shapes (n, L, L) and (n, L/b, L/b), got {fine.shape}, "
+                         f"{coarse.shape}")
     b = fine.shape[-1] // coarse.shape[-1]
     r = np.arange(coarse.shape[-1] // 2 + 1)
     g_v = correlation_function(fine)[:, b * r]
