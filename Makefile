@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 QUARTO ?= $(shell command -v quarto 2>/dev/null || echo $(BIN)/quarto)
 
-.PHONY: report test reproduce benchmark clean
+.PHONY: report test verify reproduce benchmark clean
 
 $(STAMP): code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(STAMP): code/pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Rerun every chapter's cells from data/ and compare their values, tables and printed output
+# (figures by presence) with the frozen book in _freeze/; fails on any difference.
+verify: $(STAMP)
+	$(BIN)/python -m deeprg.verify
 
 report: $(STAMP)
 	@if [ ! -x "$(QUARTO)" ]; then \
