@@ -33,9 +33,10 @@ SCHEDULE = {
     "check_every": 10,  # epochs between held-out likelihood checks
     "patience": 3,  # checks without a significant improvement before stopping
     "n_sigma": 2.0,  # "significant": more than this many combined standard errors
-    "max_epochs": 1000,
+    "max_epochs": 200,  # this round's cap: a run still improving then is reported as not converged
     "ais": {"n_chains": 100, "n_betas": 5000},
 }
+STOPPING = ("patience", "n_sigma", "max_epochs")  # the parts of SCHEDULE that decide when to stop, not the path
 BLAS_THREADS = 1
 CHECK_COLUMNS = ("epoch", "log_likelihood", "log_likelihood_error", "learning_rate", "kl")
 TEMPERATURES = (2.0, T_C, experiments.PAPER_T, 3.0)  # those of the temperature study
@@ -124,7 +125,10 @@ def train(T: float = experiments.PAPER_T, seed: int = 0, recipe: dict | None = N
     store = store or Store()
     recipe, schedule = RECIPE | (recipe or {}), SCHEDULE | (schedule or {})
     config, label = _run_config(L, T, seed, recipe, schedule, n_samples)
-    run = artifact_name("converged", config, label)
+    # checkpoints are named by what fixes the trajectory (not by when to stop), so a run resumes
+    # under a later stopping rule or cap
+    trajectory = config | {"schedule": {k: v for k, v in schedule.items() if k not in STOPPING}}
+    run = artifact_name("trajectory", trajectory, label)
     return store.cached("converged", config, lambda: _train(config, store, run, progress), label)
 
 
