@@ -93,7 +93,8 @@ def test_table_is_a_pipe_table_with_readable_headers():
     df = pd.DataFrame({"penalty": ["l1", "none"], "alpha": [2e-4, 0.0], "locality": [(0.3, 0.01), (0.02, 0.001)]})
     lines = fmt.table(df, index=False).data.splitlines()
     assert lines[0] == "| penalty | α | locality |"
-    assert lines[1] == "|-------|------------------|---------------|"  # dashes as wide as the widest entry
+    # dashes as wide as the widest entry; text columns left-aligned, numeric ones right-aligned
+    assert lines[1] == "|:------|-----------------:|--------------:|"
     assert lines[2] == f"| L1 | $2 \\times 10^{{-4}}$ | 0.300{N}±{N}0.010 |"  # no line break inside a value
     assert lines[3] == f"| none | 0 | 0.0200{N}±{N}0.0010 |"
 
@@ -119,3 +120,24 @@ def test_sci_for_quantities_spanning_decades():
     assert fmt.sci(-7.04e-14, 1) == "$-7 \\times 10^{-14}$"
     assert fmt.sci(9.96e-3) == "$1.0 \\times 10^{-2}$"  # rounding carries into the exponent
     assert fmt.sci(0.0) == "$0$"
+
+
+def test_table_right_aligns_numeric_columns_and_left_aligns_text():
+    """Numbers, (value, error) pairs, powers of ten and text that reads as a number align right
+    (a dash for a missing value does not make a column text); names and yes/no align left."""
+    df = pd.DataFrame({"name": ["a", "b", "c"], "n": [1, 20, 300], "x": [0.5, math.nan, -2.25],
+                       "pm": [(0.3, 0.01), (0.02, 0.001), (1.0, 0.5)], "flag": [True, False, True],
+                       "text": ["0.5 ± 0.1", "12", "−3"], "mixed": ["1", "two", "3"]})
+    rule = fmt.table(df, index=False).data.splitlines()[1].strip("|").split("|")
+    right = [r.endswith(":") and not r.startswith(":") for r in rule]
+    assert right == [False, True, True, True, False, True, False]
+    assert all(r.startswith(":") for r, is_right in zip(rule, right) if not is_right)
+    # the index's levels are columns like the others
+    indexed = fmt.table(pd.DataFrame({"locality": [(0.3, 0.01)]}, index=pd.Index([1], name="layer")))
+    assert indexed.data.splitlines()[1] == "|----:|------------:|"
+
+
+def test_t_test_prints_difference_t_dof_and_p():
+    text = fmt.t_test({"difference": 52.3, "error": 16.1, "t": 3.25, "dof": 3.4, "p": 0.0391})
+    assert text == f"52{S}±{S}16 (Welch's t{S}={S}3.2, 3.4 degrees of freedom, p{S}={S}0.039)"
+    assert fmt.t_test({"difference": 1.0, "error": 0.1, "t": 10.0, "dof": 4.0, "p": 0.00012}).endswith(f"p{S}<{S}0.001)")

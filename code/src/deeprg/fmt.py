@@ -5,13 +5,15 @@ significant figures when its three leading digits are 100-354, one when they are
 is rounded up to two (1.0 of the next decade) when they are 950-999; the value keeps the same
 decimal place. Negative numbers get a true minus sign. Tables become Markdown pipe tables, which
 Quarto renders natively in both formats; in them the spaces around "±" and "×" are non-breaking,
-so a value and its error stay on one line. (Prose keeps plain spaces: Quarto prints an inline
+so a value and its error stay on one line, and numeric columns are right-aligned (text columns
+left-aligned), so that digits of the same place line up. (Prose keeps plain spaces: Quarto prints an inline
 expression's plain-text repr, in which Python escapes a no-break space as "\\xa0".)
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -102,6 +104,15 @@ class Math(str):
         return str(self)
 
 
+def t_test(result: dict) -> Math:
+    """analysis.welch's result as 'difference ± error (t = .., ν = .. degrees of freedom, p = ..)'."""
+    p = result["p"]
+    p_text = f"{NBSP}={NBSP}{p:.2g}" if p >= 1e-3 else f"{NBSP}<{NBSP}0.001"
+    t_text = _signed(f"{result['t']:.1f}")
+    return Math(f"{pm(result['difference'], result['error'])} (Welch's t{NBSP}={NBSP}{t_text}, "
+                f"{result['dof']:.1f} degrees of freedom, p{p_text})")
+
+
 def change(x: float, decimals: int) -> str:
     """A difference with its sign always shown: +1.2, −0.3, 0.0."""
     text = num(x, decimals)
@@ -157,22 +168,54 @@ FORMATS = {"alpha": lambda a: "0" if a == 0 else power10(a), "penalty": lambda p
            "T": lambda T: num(T, 3), "algorithm": lambda a: ALGORITHMS.get(a, a)}
 
 
+# A cell's text that reads as a number: figures with an optional sign, error, power of ten or
+# percent, as num, pm, power10 and sci print them (TeX math included); a dash is a missing number.
+_NUMBER = re.compile(r"^[−+-]?(\d[\d,]*(\.\d*)?|\.\d+)(\s*±\s*(\d[\d,]*(\.\d*)?|\.\d+))?\s*%?$")
+_MATH_NUMBER = re.compile(r"^\$[−+\-\d.\s]*(\\times\s*)?10\^\{[−+\-]?\d+\}\$$")
+
+
+def _is_number(value, text: str) -> bool:
+    """Whether a cell holds a number: a real number (not a bool), a (value, error) pair, or text
+    that reads as one."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return True
+    if isinstance(value, tuple) and len(value) == 2:
+        return all(isinstance(v, (int, float, np.integer, np.floating)) for v in value)
+    text = text.replace(NBSP, " ").strip()
+    return bool(_NUMBER.match(text) or _MATH_NUMBER.match(text))
+
+
+def _numeric_column(values, texts) -> bool:
+    """A column is numeric when every cell that is not a dash (a missing value) holds a number,
+    and at least one does."""
+    cells = [(v, t) for v, t in zip(values, texts) if t.strip() not in (DASH, "")]
+    return bool(cells) and all(_is_number(v, t) for v, t in cells)
+
+
 def table(df, index: bool = True, headers: dict | None = None, formats: dict | None = None):
     """A pandas DataFrame as a Markdown pipe table (an IPython Markdown object). Cells that are
     (value, error) pairs print with pm, numbers with num, strings as they are, unless
     `formats` (after FORMATS) maps the column to a function; column names go through HEADERS
-    (then `headers`); the index's levels become the first columns."""
+    (then `headers`); the index's levels become the first columns. Numeric columns (every
+    cell a number, a (value, error) pair or text that reads as a number) are right-aligned
+    (`---:`), the others left-aligned (`:---`)."""
     from IPython.display import Markdown
 
     names, formats = HEADERS | (headers or {}), FORMATS | (formats or {})
     frame = df.reset_index() if index else df
     columns = [str(c) for c in frame.columns]
     header = [names.get(c, c) for c in columns]
+    values = list(frame.itertuples(index=False))
     rows = [[_cell(x, formats.get(c)).replace(" ± ", f"{NBSP}±{NBSP}").replace(" × ", f"{NBSP}×{NBSP}")
-             for x, c in zip(row, columns)] for row in frame.itertuples(index=False)]
+             for x, c in zip(row, columns)] for row in values]
+    numeric = [_numeric_column([row[k] for row in values], [r[k] for r in rows]) for k in range(len(columns))]
     # Pandoc sizes a wide pipe table's columns by the dashes under the header: make them
     # proportional to each column's longest entry (the header's longest word counts too).
     widths = [max([len(w) for w in h.split()] + [len(r[k]) for r in rows]) for k, h in enumerate(header)]
-    lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |", "|" + "|".join("-" * max(w, 3) for w in widths) + "|"]
+    # The alignment colon replaces the last or first dash, so the widths stay as measured.
+    rule = ["-" * (max(w, 3) - 1) + ":" if right else ":" + "-" * (max(w, 3) - 1) for w, right in zip(widths, numeric)]
+    lines = ["| " + " | ".join(h.replace("|", "\\|") for h in header) + " |", "|" + "|".join(rule) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return Markdown("\n".join(lines))
