@@ -124,3 +124,96 @@ def test_cell_options_are_valid_yaml(chapter):
         parsed = yaml.safe_load(options) or {}
         for key in ("fig-cap", "tbl-cap"):
             assert "`{python}" not in str(parsed.get(key, "")), f"{chapter}: inline code in a {key}"
+
+
+# --- what readers of the rendered book see (issue 22): no TeX in plain text, no request off the site
+
+from deeprg import postrender  # noqa: E402
+
+BOOK = ROOT / "_book"
+needs_book = pytest.mark.skipif(not (BOOK / "index.html").exists(), reason="no rendered book in _book/")
+READER_ATTRIBUTE = re.compile(r'\s(title|aria-label|alt|data-title|data-description|data-caption|content)="([^"]*)"')
+
+
+@pytest.mark.parametrize("tex, text", [
+    ("T_\\lambda", "Tλ"), ("h_j", "hj"), ("$\\alpha$", "α"), ("\\mathrm{KL}(p_\\mathrm{data} \\Vert p_\\mathrm{RBM})",
+                                                             "KL(pdata ‖ pRBM)"),
+    ("40\\times 40", "40 × 40"), ("$2 \\times 10^{-4}$", "2 × 10⁻⁴"), ("10^{-3}", "10⁻³"), ("x_1", "x₁"),
+    ("\\lvert w\\rvert < 10^{-3}", "|w| < 10⁻³"), ("T_c = 2.269", "Tc = 2.269"), ("T_0", "T₀"),
+    ("e^{-H}/Z", "e^(−H)/Z"), ("\\tanh K' = \\tanh^2 K", "tanh K' = tanh² K"), ("\\ln(Z/Z_\\lambda)", "ln(Z/Zλ)"),
+    ("\\frac{a}{b}", "a/b"), ("\\sqrt{N}", "√N"), ("H(\\{v_i\\})", "H({vi})"), ("\\operatorname{Tr}_v", "Trv"),
+    # prose around the math is kept: a word after a symbol, names with underscores, plain text
+    ("strength \\alpha, for L1", "strength α, for L1"), ("\\alpha over", "α over"), ("n_iter", "n_iter"),
+    ("Figure 2.1: no math here", "Figure 2.1: no math here"),
+])
+def test_tex_to_text(tex, text):
+    assert postrender.tex_to_text(tex) == text
+    assert not postrender.TEX.search(postrender.tex_to_text(tex))
+
+
+def test_rewrite_html_converts_reader_attributes_only():
+    page = ('<title>Chapter on $T_c$</title><a href="x.png" title="Figure&nbsp;1: the 40\\times 40 torus, '
+            'T_c &lt; T" class="lightbox"><math><semantics><mi>α</mi>'
+            '<annotation encoding="application/x-tex">\\alpha</annotation></semantics></math></a>')
+    out = postrender.rewrite_html(page)
+    assert 'title="Figure\u00a01: the 40 × 40 torus, Tc &lt; T"' in out
+    assert "<title>Chapter on Tc</title>" in out
+    assert '<annotation encoding="application/x-tex">\\alpha</annotation>' in out  # the math itself stays
+    assert postrender.rewrite_html(out) == out  # idempotent
+
+
+def test_search_entries_lose_the_tex_copy_of_each_formula():
+    page = ('<p><math><semantics><mrow><msub><mi>T</mi><mi>λ</mi></msub></mrow>'
+            '<annotation encoding="application/x-tex">T_\\lambda</annotation></semantics></math> and '
+            '<math><semantics><mi>K</mi><annotation encoding="application/x-tex">K</annotation></semantics></math>'
+            ' and <math><semantics><mrow><mo>|</mo><mi>w</mi><mo>|</mo><mo>&lt;</mo></mrow>'
+            '<annotation encoding="application/x-tex">\\lvert w\\rvert &lt;</annotation></semantics></math>'
+            ' and the NN correlation</p>')
+    entries = [{"href": "p.html#s", "title": "On $T_c$", "section": "s",
+                "text": "TλT_\\lambda and KK and |w|&lt;\\lvert w\\rvert &lt; and the NN correlation"}]
+    out = postrender.rewrite_search(entries, {"p.html": page})[0]
+    assert out["text"] == "Tλ and K and |w|&lt; and the NN correlation"
+    assert out["title"] == "On Tc"
+    # a one-letter formula's doubling is kept where the doubled word is prose on the page
+    page_nn = page.replace("<mi>K</mi>", "<mi>N</mi>").replace(">K<", ">N<")
+    text = postrender.drop_tex_copies("NN and the NN correlation", postrender.formulas(page_nn),
+                                      postrender._prose(page_nn))
+    assert text == "NN and the NN correlation"
+
+
+def test_post_render_script_is_configured():
+    script = CONFIG["project"]["post-render"]
+    assert (ROOT / script).is_file() and script.endswith("postrender.py")
+
+
+@needs_book
+def test_rendered_book_shows_no_tex_in_attributes_or_search():
+    found = []
+    for page in BOOK.rglob("*.html"):
+        if "site_libs" in page.parts:
+            continue
+        for name, value in READER_ATTRIBUTE.findall(page.read_text(encoding="utf-8")):
+            if postrender.TEX.search(value):
+                found.append((page.name, name, value[:80]))
+    assert not found, found[:5]
+    index = BOOK / "search.json"
+    if index.exists():
+        for entry in json.loads(index.read_text(encoding="utf-8")):
+            for key in ("title", "section", "text"):
+                hit = postrender.TEX.search(entry.get(key) or "")
+                assert hit is None, (entry["href"], key, entry[key][max(0, hit.start() - 40): hit.end() + 40])
+
+
+@needs_book
+def test_rendered_book_requests_nothing_off_the_site():
+    """No stylesheet imports a remote URL (cosmo's Google font), and no page links a remote
+    stylesheet, script or font."""
+    for css in BOOK.rglob("*.css"):
+        text = css.read_text(encoding="utf-8", errors="replace")
+        assert not re.search(r"@import\s*(url\()?\s*[\"']?(https?:)?//", text), css.relative_to(BOOK)
+        assert not re.search(r"url\(\s*[\"']?(https?:)?//", text), css.relative_to(BOOK)
+    for page in BOOK.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        remote = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\s(?:src|href)=\"(?:https?:)?//[^\"]+\"", text)
+        remote = [tag for tag in remote if 'rel="canonical"' not in tag]
+        assert not remote, (page.relative_to(BOOK), remote[:3])

@@ -12,7 +12,7 @@ import json
 
 import numpy as np
 
-from . import analysis, experiments, rg, sweep
+from . import analysis, experiments, plots, rg, sweep
 
 
 def _point(T, penalty, alpha, layer, epoch, q, scale, locality, participation):
@@ -55,6 +55,19 @@ def locality_curves() -> list[dict]:
     stats = analysis.over_seeds(table, ["penalty", "alpha"], "locality")
     return [{"penalty": p, "alpha": float(a), "mean": float(r["mean"]), "error": float(r["error"])}
             for (p, a), r in stats.iterrows()]
+
+
+def palette(points: list[dict], curves: list[dict] = ()) -> dict:
+    """The book's colours for the explorer's OJS, from plots (one visual system): each penalty's
+    colour, the shade of every (penalty, alpha) the points and curves hold, the band colour of
+    the unpenalised networks, and the field colour map as 255 '#rrggbb' entries, one per
+    quantised weight q = -127..127 (entry q + 127), the colours matplotlib gives the book's
+    figures with the symmetric scale +-scale."""
+    settings = sorted({(r["penalty"], float(r["alpha"])) for r in [*points, *curves]})
+    return {"penalties": {p: plots.penalty_colour(p) for p in plots.PENALTY_COLOURS},
+            "names": dict(plots.PENALTY_NAMES),
+            "shades": [{"penalty": p, "alpha": a, "colour": plots.penalty_colour(p, a)} for p, a in settings],
+            "band": plots.BAND_COLOUR, "field": plots.field_colours(255)}
 
 
 def label(point) -> str:

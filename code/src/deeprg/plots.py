@@ -1,26 +1,95 @@
 """Figure helpers shared by the chapters. Each returns a matplotlib Figure and computes nothing
 that is not shown.
 
-One style for the whole book: every figure is at most WIDTH inches wide (the PDF's text width;
-the HTML scales it to its column), text is 8-9 pt, and labels use matplotlib's mathtext so they
-match the prose ($\\alpha$, $T_c$)."""
+One visual system for the whole book, set here and nowhere else:
+
+- Size: every figure is at most WIDTH inches wide, so that with the 0.1 in padding of the inline
+  backend's tight bounding box it is no wider than the PDF's text width (15 cm = 5.9 in) and
+  prints at 100 %; the HTML scales it to its column.
+- Text: every label, tick label, legend, colour bar and panel title is FONT_SIZE (10 pt) at that
+  printed width; labels use matplotlib's mathtext so they match the prose ($\\alpha$, $T_c$).
+- Penalties: one hue each, PENALTY_COLOURS (none grey, L2 blue, L1 vermillion, from Okabe and
+  Ito's colour-blind-safe palette), and for a penalty strength alpha a shade of that hue,
+  penalty_colour(penalty, alpha): light at the weakest strength of the book (ALPHA_RANGE[0]),
+  the pure hue in the middle of the range (on a log scale), dark at the strongest. The
+  explorer (explorer.palette) hands the same colours to its OJS.
+- Other categories (algorithms, layers, seeds, temperatures, numbers of hidden units) take
+  CATEGORY_COLOURS, which avoid the penalties' hues; receptive fields FIELD_CMAP, spins SPIN_CMAP.
+- Grids of receptive fields have at most FIELD_COLUMNS fields side by side (more rows if
+  needed), so that on a phone's screen a field is not a few pixels wide.
+"""
 
 from __future__ import annotations
 
 import functools
+import math
+import re
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import to_hex, to_rgb
 
 from .analysis import over_seeds
 from .fmt import ALGORITHMS, num, penalty as penalty_label
 
 SPIN_CMAP = "gray"
-FIELD_CMAP = "RdBu_r"
-WIDTH = 6.4  # inches
-STYLE = {"font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "xtick.labelsize": 8, "ytick.labelsize": 8,
-         "legend.fontsize": 8, "legend.frameon": False, "mathtext.fontset": "dejavusans", "figure.dpi": 120,
-         "axes.spines.top": False, "axes.spines.right": False, "figure.constrained_layout.use": True}
+FIELD_CMAP = "RdBu_r"  # receptive fields: red positive, blue negative, white zero
+WIDTH = 5.75  # inches: the widest figure; saved with 0.1 in padding, it fits the PDF's 5.9 in text width
+MAX_HEIGHT = 8.2  # inches: the tallest figure that fits an A4 page of the PDF beside its caption
+FONT_SIZE = 10  # points, for every text in a figure at its printed width
+FIELD_COLUMNS = 5  # at most this many receptive fields side by side
+PENALTY_COLOURS = {"none": "#6e6e6e", "l2": "#0072b2", "l1": "#d55e00"}
+PENALTY_NAMES = {"none": "no penalty", "l2": "L2", "l1": "L1"}
+ALPHA_RANGE = (1e-5, 1e-2)  # the strengths of the book's penalty sweep: the ends of each shade ramp
+SHADE_TINT, SHADE_DARK = 0.55, 0.45  # the weakest strength mixes this much white, the strongest this much black
+CATEGORY_COLOURS = ("#009e73", "#cc79a7", "#222222", "#e69f00", "#56b4e9", "#8c564b")
+REFERENCE_STYLES = (("--", "black"), (":", "#882255"))  # reference lines (T_c, a peak): dashed, dotted
+BAND_COLOUR = "#dedede"  # the unpenalised networks' band, the ±4 band
+STYLE = {"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE, "axes.labelsize": FONT_SIZE,
+         "xtick.labelsize": FONT_SIZE, "ytick.labelsize": FONT_SIZE, "legend.fontsize": FONT_SIZE,
+         "legend.title_fontsize": FONT_SIZE, "figure.titlesize": FONT_SIZE, "figure.labelsize": FONT_SIZE,
+         "legend.frameon": False, "mathtext.fontset": "dejavusans", "figure.dpi": 120,
+         "axes.spines.top": False, "axes.spines.right": False, "figure.constrained_layout.use": True,
+         "axes.prop_cycle": mpl.cycler(color=CATEGORY_COLOURS)}
+
+
+def penalty_colour(penalty: str, alpha: float | None = None) -> str:
+    """The colour of a penalty ('none', 'l1', 'l2'), as '#rrggbb'; with a strength alpha > 0, its
+    shade for that strength (light for weak, dark for strong: see the module docstring)."""
+    base = np.array(to_rgb(PENALTY_COLOURS[penalty]))
+    if penalty == "none" or alpha is None or alpha <= 0:
+        return to_hex(base)
+    low, high = np.log10(ALPHA_RANGE)
+    t = float(np.clip((np.log10(alpha) - low) / (high - low), 0.0, 1.0))
+    if t < 0.5:
+        mixed = base + (1 - base) * SHADE_TINT * (1 - 2 * t)
+    else:
+        mixed = base * (1 - SHADE_DARK * (2 * t - 1))
+    return to_hex(np.clip(mixed, 0, 1))
+
+
+_POWER = re.compile(r"(?:(\d+(?:\.\d+)?)\s*\\times\s*)?10\^\{?(−|-)?(\d+)\}?")
+
+
+def label_penalty(label: str) -> tuple[str | None, float | None]:
+    """(penalty, alpha) named by a figure label such as 'L1, layer 1', 'control (L2 at
+    $10^{-5}$)' or 'none'; (None, None) when it names no penalty, alpha None when no strength."""
+    found = re.search(r"\b(L1|L2)\b", label)
+    if found is None:
+        return ("none", None) if re.search(r"\bnone\b|no penalty", label) else (None, None)
+    power, plain = _POWER.search(label), re.search(r"α\s*=\s*(\d[\d.]*e[-+−]?\d+)", label)
+    alpha = float(plain.group(1).replace("−", "-")) if plain else None
+    if power is not None:
+        exponent = int(power.group(3)) * (-1 if power.group(2) else 1)
+        alpha = float(power.group(1) or 1) * 10.0**exponent
+    return found.group(1).lower(), alpha
+
+
+def field_colours(levels: int = 255) -> list[str]:
+    """FIELD_CMAP sampled at `levels` evenly spaced values from -1 to 1, as '#rrggbb'."""
+    cmap = plt.get_cmap(FIELD_CMAP)
+    return [to_hex(cmap(x)) for x in np.linspace(0, 1, levels)]
 
 
 def _styled(figure_function):
@@ -45,11 +114,40 @@ def _temperature(T: float) -> str:
     return f"$T = {T:.4g}$"
 
 
+def _wrapped(text: str, inches: float) -> str:
+    """text broken at ', ' into lines that fit `inches` at FONT_SIZE (about 0.55 em a character)."""
+    limit = max(8, int(inches / (0.55 * FONT_SIZE / 72)))
+    if len(text) <= limit:
+        return text
+    lines = [""]
+    for part in text.split(", "):
+        candidate = f"{lines[-1]}, {part}" if lines[-1] else part
+        if lines[-1] and len(candidate) > limit:
+            lines[-1] += ","
+            lines.append(part)
+        else:
+            lines[-1] = candidate
+    return "\n".join(lines)
+
+
+def _label_colour(label: str) -> str:
+    """The colour a label is written in: its penalty's (the pure hue), black when it names none."""
+    penalty, _ = label_penalty(label)
+    return "black" if penalty is None else penalty_colour(penalty)
+
+
+def field_grid(n: int) -> tuple[int, int]:
+    """(rows, columns) of a block of n receptive fields: at most FIELD_COLUMNS side by side, the
+    rows as evenly filled as possible (8 -> 2 x 4, 10 -> 2 x 5, 16 -> 4 x 4)."""
+    rows = max(1, math.ceil(n / FIELD_COLUMNS))
+    return rows, max(1, math.ceil(n / rows))
+
+
 @_styled
 def samples(examples: dict, n: int = 3):
     """A row of n configurations per temperature; examples maps T -> (k, L, L) spins."""
     temps = sorted(examples)
-    fig, axes = plt.subplots(len(temps), n, figsize=(1.3 * n + 0.6, 1.3 * len(temps)), squeeze=False)
+    fig, axes = plt.subplots(len(temps), n, figsize=(1.3 * n + 0.9, 1.3 * len(temps)), squeeze=False)
     for row, T in zip(axes, temps):
         for k, ax in enumerate(row):
             ax.imshow(examples[T][k], cmap=SPIN_CMAP, vmin=-1, vmax=1, interpolation="nearest")
@@ -61,43 +159,75 @@ def samples(examples: dict, n: int = 3):
 @_styled
 def energy_validation(table, exact_heat, T_grid):
     """Left: deviations of the sampled energy and specific heat from the exact finite-torus
-    values, in standard errors. Right: sampled specific heat on the exact curve."""
-    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 2.8))
-    axes[0].axhspan(-4, 4, color="0.9")
+    values, in standard errors. Right: sampled specific heat on the exact curve. One colour per
+    algorithm (legend below), circles for the energy, open squares for the specific heat."""
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 3.3))
+    axes[0].axhspan(-4, 4, color=BAND_COLOUR, lw=0)
+    algorithms = []
     for k, (algorithm, rows) in enumerate(table.groupby("algorithm")):
-        shift = 0.015 * (k - 1)
+        shift, colour = 0.015 * (k - 1), CATEGORY_COLOURS[k]
+        name = ALGORITHMS.get(algorithm, algorithm)
         for key, marker in (("energy", "o"), ("specific_heat", "s")):
             z = (rows[key] - rows[f"{key}_exact"]) / rows[f"{key}_error"]
-            axes[0].plot(rows["T"] + shift, z, marker, color=f"C{k}", ms=4, mfc="none" if marker == "s" else None,
-                         label=f"{ALGORITHMS.get(algorithm, algorithm)}, {key.replace('_', ' ')}")
+            axes[0].plot(rows["T"] + shift, z, marker, color=colour, ms=4.5, ls="none",
+                         mfc="none" if marker == "s" else colour)
         axes[1].errorbar(rows["T"] + shift, rows["specific_heat"], yerr=rows["specific_heat_error"], fmt="o",
-                         color=f"C{k}", ms=3, capsize=2, label=ALGORITHMS.get(algorithm, algorithm))
+                         color=colour, ms=3.5, capsize=2)
+        algorithms.append(plt.Line2D([], [], color=colour, marker="o", ls="none", label=name))
     axes[0].axhline(0, color="k", lw=0.8)
     axes[0].set_ylabel("(sampled − exact) / error")
-    axes[0].legend(ncol=1, fontsize=6.5)
+    quantities = [plt.Line2D([], [], color="0.6", marker="o", ls="none", label="energy"),
+                  plt.Line2D([], [], color="0.6", marker="s", mfc="none", ls="none", label="specific heat")]
     axes[1].plot(T_grid, exact_heat, color="k", lw=1, label="exact, $L = 40$")
     axes[1].set_ylabel("specific heat per spin $c$")
-    axes[1].legend()
+    axes[1].legend(loc="upper right")
     for ax in axes:
         ax.set_xlabel("$T$")
+    # one legend below: the algorithms' colours in the first row, the two markers in the second
+    # (matplotlib fills a legend column by column)
+    handles = [h for pair in zip(algorithms, quantities + [plt.Line2D([], [], ls="none", label=" ")]) for h in pair]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(algorithms), handletextpad=0.3)
     return fig
 
 
 @_styled
 def receptive_field_panels(panels: dict, shape=(40, 40), n: int = 8):
-    """Rows of n receptive fields, one row per (label -> fields) entry. Each row has one
-    symmetric colour scale, +-(largest |w| among its n fields), shown by a colour bar."""
-    fig, axes = plt.subplots(len(panels), n, figsize=(WIDTH, 0.78 * WIDTH / n * len(panels) + 0.2), squeeze=False)
-    for row, (label, fields) in zip(axes, panels.items()):
-        shown = np.asarray(fields)[:n]
-        lim = float(np.abs(shown).max()) or 1.0
-        for ax, f in zip(row, shown):
-            image = ax.imshow(f.reshape(shape), cmap=FIELD_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
-        for ax in row:
-            _bare(ax)
-        row[0].set_ylabel(label.replace(", ", "\n"), fontsize=7, rotation=0, ha="right", va="center")
-        bar = fig.colorbar(image, ax=list(row), fraction=0.015, pad=0.01, aspect=8, ticks=[-lim, 0, lim])
-        bar.ax.set_yticklabels([num(-lim, sig=2), "0", num(lim, sig=2)], fontsize=7)
+    """One block per (label -> fields) entry: its first n fields in rows of at most FIELD_COLUMNS
+    (field_grid), labelled (in its penalty's colour when the label names one: above a block of
+    several rows, at the left of a single row), with one symmetric colour scale, +-(largest |w|
+    among its n fields), shown by a colour bar at its right. The fields are as large as the
+    width allows, smaller when the blocks would make the figure taller than MAX_HEIGHT (then the
+    figure is narrower than WIDTH)."""
+    blocks = [(label, np.asarray(fields)[:n]) for label, fields in panels.items()]
+    rows, cols = field_grid(max(len(fields) for _, fields in blocks))
+    # inches: a colour bar with its tick labels; the space between fields (across, down: a single
+    # row's colour bar tick labels stand out above and below it); a label above, or at the left
+    bar, gap = 0.8, 0.05
+    down, title, side_label = (gap, 0.32, 0.0) if rows > 1 else (0.17, 0.0, 1.3)
+    side = min(0.95, (WIDTH - bar - side_label) / cols - gap,
+               (MAX_HEIGHT - 0.1) / len(blocks) / rows - title / rows - down)
+    fig = plt.figure(figsize=(side_label + cols * (side + gap) + bar, len(blocks) * (title + rows * (side + down)) + 0.1))
+    fig.get_layout_engine().set(w_pad=3 / 72, h_pad=1 / 72, wspace=0.02, hspace=0.02)
+    if rows == 1:  # one grid, so that the labels and fields of all blocks line up
+        grids = [(fig, row[None, :]) for row in fig.subplots(len(blocks), cols, squeeze=False)]
+    else:  # one subfigure per block, its label above it
+        grids = [(sub, sub.subplots(rows, cols, squeeze=False)) for sub in np.atleast_1d(fig.subfigures(len(blocks), 1))]
+    for (owner, axes), (label, fields) in zip(grids, blocks):
+        lim = float(np.abs(fields).max()) or 1.0
+        for k, ax in enumerate(axes.flat):
+            if k < len(fields):
+                image = ax.imshow(fields[k].reshape(shape), cmap=FIELD_CMAP, vmin=-lim, vmax=lim,
+                                  interpolation="nearest")
+                _bare(ax)
+            else:
+                ax.set_visible(False)
+        if rows > 1:
+            owner.suptitle(label, x=0.01, ha="left", color=_label_colour(label))
+        else:
+            axes[0, 0].set_ylabel(_wrapped(label, side_label), rotation=0, ha="right", va="center",
+                                  color=_label_colour(label))
+        bar_ = owner.colorbar(image, ax=list(axes.flat), ticks=[-lim, 0, lim], aspect=8 * rows, pad=0.02)
+        bar_.ax.set_yticklabels([num(-lim, sig=2), "0", num(lim, sig=2)])
     return fig
 
 
@@ -106,14 +236,15 @@ def reconstructions(originals, rows: dict, shape=(40, 40)):
     """Originals in the first row, then one row per (label -> P(v) reconstructions)."""
     n = len(originals)
     height = 1 + len(rows)
-    fig, axes = plt.subplots(height, n, figsize=(WIDTH, WIDTH / n * height + 0.1), squeeze=False)
+    fig, axes = plt.subplots(height, n, figsize=(WIDTH, (WIDTH - 1.0) / n * height + 0.1), squeeze=False)
     panels = {"data": np.asarray(originals).reshape(n, -1)} | rows
     for ax_row, (label, images) in zip(axes, panels.items()):
         for ax, img in zip(ax_row, np.asarray(images)):
             ax.imshow(np.asarray(img).reshape(shape), cmap=SPIN_CMAP, vmin=0 if label != "data" else -1,
                       vmax=1, interpolation="nearest")
             _bare(ax)
-        ax_row[0].set_ylabel(label.replace(", ", "\n"), fontsize=7, rotation=0, ha="right", va="center")
+        ax_row[0].set_ylabel(label.replace(", ", "\n"), rotation=0, ha="right", va="center",
+                             color=_label_colour(label))
     return fig
 
 
@@ -122,7 +253,7 @@ def training_curves(histories: dict, n_visible: dict | None = None):
     """Pseudo-likelihood (per visible unit when n_visible gives each label's count),
     reconstruction error and sparsity per epoch; histories maps label -> history_."""
     keys = ("pseudo_likelihood", "reconstruction_error", "sparsity")
-    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.4))
+    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.7))
     for label, history in histories.items():
         if not history:
             continue
@@ -130,8 +261,8 @@ def training_curves(histories: dict, n_visible: dict | None = None):
         for ax, key in zip(axes, keys):
             scale = n_visible[label] if (n_visible and key == "pseudo_likelihood") else 1
             ax.plot(epochs, [h[key] / scale for h in history], label=label)
-    titles = ("pseudo-likelihood" + (" per unit" if n_visible else ""), "reconstruction error",
-              "fraction $|w| < 10^{-3}$")
+    titles = ("pseudo-likelihood" + ("\nper unit" if n_visible else ""), "reconstruction\nerror",
+              "fraction\n$|w| < 10^{-3}$")
     for ax, title in zip(axes, titles):
         ax.set_xlabel("epoch")
         ax.set_title(title)
@@ -142,12 +273,29 @@ def training_curves(histories: dict, n_visible: dict | None = None):
 @_styled
 def locality_panels(locality: dict, references, ylabel="locality"):
     """One panel per layer: box plots of the per-unit values of each network (locality maps
-    label -> list of per-layer arrays), with a reference value per layer (dashed)."""
+    label -> list of per-layer arrays), with a reference value per layer (dashed). A network
+    whose label names a penalty is drawn in that penalty's colour (its strength's shade when
+    the label gives one)."""
     n_layers = len(next(iter(locality.values())))
-    fig, axes = plt.subplots(1, n_layers, figsize=(WIDTH, 2.5), sharey=True, squeeze=False)
+    labels = list(locality)
+    colours = []
+    for label in labels:
+        penalty, alpha = label_penalty(label)
+        colours.append("0.2" if penalty is None else penalty_colour(penalty, alpha))
+    fig, axes = plt.subplots(1, n_layers, figsize=(WIDTH, 2.9), sharey=True, squeeze=False)
     for layer, ax in enumerate(axes[0]):
-        ax.boxplot([values[layer] for values in locality.values()], showfliers=False)
-        ax.set_xticks(range(1, len(locality) + 1), list(locality), fontsize=7)
+        boxes = ax.boxplot([values[layer] for values in locality.values()], showfliers=False, patch_artist=True,
+                           widths=0.6)
+        for k, colour in enumerate(colours):
+            boxes["boxes"][k].set(facecolor=to_hex(0.25 * np.array(to_rgb(colour)) + 0.75), edgecolor=colour)
+            for part in ("whiskers", "caps"):
+                for line in boxes[part][2 * k: 2 * k + 2]:
+                    line.set_color(colour)
+            boxes["medians"][k].set(color=colour, lw=2)
+        ax.set_xticks(range(1, len(labels) + 1), labels, rotation=40 if len(labels) > 3 else 0,
+                      ha="right" if len(labels) > 3 else "center", rotation_mode="anchor")
+        for tick, colour in zip(ax.get_xticklabels(), colours):
+            tick.set_color(colour)
         ax.axhline(references[layer], ls="--", color="k", lw=1)
         ax.set_title(f"layer {layer + 1}")
     axes[0, 0].set_ylabel(ylabel)
@@ -156,18 +304,21 @@ def locality_panels(locality: dict, references, ylabel="locality"):
 
 @_styled
 def sweep_curves(table, key, ylabel, reference=None, log_x=True):
-    """Mean and standard error over seeds of `key` against alpha, one line per penalty; the
-    unpenalised runs are drawn as a band."""
-    fig, ax = plt.subplots(figsize=(5.6, 2.9))
+    """Mean and standard error over seeds of `key` against alpha, one line per penalty in its
+    colour, each point in the shade of its strength; the unpenalised runs are drawn as a band."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
     for penalty, rows in table.groupby("penalty"):
         stats = over_seeds(rows, "alpha", key)
         if penalty == "none":
             m, e = stats["mean"].iloc[0], stats["error"].iloc[0]
-            ax.axhspan(m - e, m + e, color="0.8", label="no penalty")
-            ax.axhline(m, color="0.5", lw=1)
+            ax.axhspan(m - e, m + e, color=BAND_COLOUR, lw=0, label=PENALTY_NAMES["none"])
+            ax.axhline(m, color=penalty_colour("none"), lw=1)
         else:
-            ax.errorbar(stats.index, stats["mean"], yerr=stats["error"], marker="o", ms=4, capsize=2,
-                        label=penalty.upper())
+            colour = penalty_colour(penalty)
+            ax.errorbar(stats.index, stats["mean"], yerr=stats["error"], color=colour, capsize=2, lw=1.5,
+                        label=PENALTY_NAMES.get(penalty, penalty))
+            ax.scatter(stats.index, stats["mean"], s=30, zorder=3, edgecolors=colour, linewidths=1,
+                       c=[penalty_colour(penalty, a) for a in stats.index])
     if reference is not None:
         ax.axvline(reference, ls=":", color="k", lw=1, label="paper's $\\alpha$")
     if log_x:
@@ -181,7 +332,7 @@ def sweep_curves(table, key, ylabel, reference=None, log_x=True):
 @_styled
 def per_epoch(curves: dict, ylabel: str):
     """One line per entry of curves (label -> values after each epoch)."""
-    fig, ax = plt.subplots(figsize=(4.6, 2.7))
+    fig, ax = plt.subplots(figsize=(4.8, 2.9))
     for label, curve in curves.items():
         ax.plot(np.arange(1, len(curve) + 1), curve, label=str(label))
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
@@ -196,7 +347,7 @@ def by_epoch_per_temperature(table, key, ylabel, baseline: dict | None = None, b
     """One panel per temperature: `key` ± `key`_error of table's rows against their epoch, with
     an optional reference value per temperature (baseline maps T -> value) dashed."""
     temperatures = sorted(table["T"].unique())
-    fig, axes = plt.subplots(1, len(temperatures), figsize=(WIDTH, 2.4), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(temperatures), figsize=(WIDTH, 2.7), sharex=True, squeeze=False)
     for ax, T in zip(axes[0], temperatures):
         rows = table[table["T"] == T]
         ax.errorbar(rows["epoch"], rows[key], yerr=rows[f"{key}_error"], marker="o", ms=2.5, capsize=1.5, lw=1)
@@ -206,19 +357,20 @@ def by_epoch_per_temperature(table, key, ylabel, baseline: dict | None = None, b
         ax.set_xlabel("epoch")
     axes[0, 0].set_ylabel(ylabel)
     if baseline is not None:
-        axes[0, 0].legend(fontsize=7)
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center")
     return fig
 
 
 @_styled
 def by_temperature(table, key, ylabel, T_c):
     """Mean and standard error over seeds of `key` against the data's temperature, one line
-    per (penalty, alpha); T_c dotted."""
-    fig, ax = plt.subplots(figsize=(5.6, 2.9))
+    per (penalty, alpha), in that penalty's shade for alpha; T_c dotted."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.0))
     for (penalty, alpha), rows in table.groupby(["penalty", "alpha"], sort=False):
         stats = over_seeds(rows, "T", key)
-        label = "no penalty" if penalty == "none" else penalty_label(penalty, alpha)
-        ax.errorbar(stats.index, stats["mean"], yerr=stats["error"], marker="o", ms=4, capsize=2, label=label)
+        label = PENALTY_NAMES["none"] if penalty == "none" else penalty_label(penalty, alpha)
+        ax.errorbar(stats.index, stats["mean"], yerr=stats["error"], marker="o", ms=4, capsize=2, label=label,
+                    color=penalty_colour(penalty, alpha))
     ax.axvline(T_c, ls=":", color="k", lw=1, label="$T_c$")
     ax.set_xlabel("temperature of the data $T$")
     ax.set_ylabel(ylabel)
@@ -226,12 +378,18 @@ def by_temperature(table, key, ylabel, T_c):
     return fig
 
 
+def _references(ax, references: dict):
+    """Horizontal reference lines (label -> T) in REFERENCE_STYLES: dashed, then dotted."""
+    for (label, T), (style, colour) in zip(references.items(), REFERENCE_STYLES):
+        ax.axhline(T, ls=style, color=colour, lw=1.2, label=label)
+
+
 @_styled
 def flow_panels(table, panels: dict, references: dict):
     """Estimated temperature against flow step, one panel per entry of panels (title ->
     (method, hidden)), one line per starting temperature T0 (coloured cold to hot);
     references (label -> T) dashed and dotted."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 2.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 3.2), sharey=True, squeeze=False)
     T0s = np.sort(table["T0"].unique())
     colours = plt.cm.viridis(np.linspace(0, 1, len(T0s)))
     for ax, (title, (method, hidden)) in zip(axes[0], panels.items()):
@@ -239,46 +397,59 @@ def flow_panels(table, panels: dict, references: dict):
         for T0, colour in zip(T0s, colours):
             line = rows[rows["T0"] == T0].sort_values("step")
             ax.plot(line["step"] + 1, line["T"], color=colour, lw=1, ms=2, marker="o")
-        for (label, T), (style, colour) in zip(references.items(), (("--", "k"), (":", "C3"))):
-            ax.axhline(T, ls=style, color=colour, lw=1.2, label=label)
+        _references(ax, references)
         if rows["step"].max() > 10:
             ax.set_xscale("log")
         else:
             ax.set_xticks(np.arange(rows["step"].max() + 1) + 1)
         ax.set_xlabel("step + 1")
         ax.set_yscale("log")
-        ax.set_title(title, fontsize=8)
+        ax.set_title(_wrapped(title, (WIDTH - 1.4) / len(panels)))
     axes[0, 0].set_ylabel("estimated temperature")
-    axes[0, 0].legend(fontsize=7)
-    axes[0, 0].yaxis.set_minor_formatter(plt.FuncFormatter(lambda y, _: f"{y:g}" if y in (0.5, 2, 3, 5, 20) else ""))
+    axes[0, 0].yaxis.set_minor_formatter(plt.FuncFormatter(lambda y, _: f"{y:g}" if y in (0.5, 2, 5, 20) else ""))
     scale = plt.cm.ScalarMappable(cmap="viridis", norm=plt.Normalize(T0s[0], T0s[-1]))
     fig.colorbar(scale, ax=list(axes[0]), fraction=0.03, pad=0.01, label="starting $T_0$")
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=len(references))
     return fig
 
 
 def _endpoints(ax, ends, references, log=True):
     """Draw flow end points against T0 (analysis.flow_ends) with the no-flow diagonal and
-    references; a logarithmic temperature axis when the ends span decades."""
+    references; one colour per number of hidden units, solid and filled for mean-field, dashed
+    and open for sampled; a logarithmic temperature axis when the ends span decades."""
     T0 = ends.columns.to_numpy(float)
-    ax.plot(T0, T0, color="0.7", lw=3, label="start")
+    ax.plot(T0, T0, color="0.75", lw=3, label="start")
+    hidden_counts = sorted({int(h) for _, h in ends.index})
     for (method, hidden), row in ends.iterrows():
-        ax.plot(T0, row.to_numpy(float), marker="o", ms=3, lw=1,
+        colour = CATEGORY_COLOURS[hidden_counts.index(int(hidden)) % len(CATEGORY_COLOURS)]
+        sampled = "sampled" in method
+        ax.plot(T0, row.to_numpy(float), marker="s" if sampled else "o", ms=3.5, lw=1.2, color=colour,
+                ls="--" if sampled else "-", mfc="white" if sampled else colour,
                 label=f"{int(hidden)} hidden, {method.removeprefix('rbm ')}")
-    for (label, T), (style, colour) in zip(references.items(), (("--", "k"), (":", "C3"))):
-        ax.axhline(T, ls=style, color=colour, lw=1.2, label=label)
+    _references(ax, references)
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("starting temperature $T_0$")
+
+
+def _flow_legend(ax):
+    """The handles and labels of _endpoints ordered for a three-column legend: mean-field flows,
+    sampled flows, then the no-flow line and the references."""
+    pairs = list(zip(*ax.get_legend_handles_labels()))
+    order = [p for p in pairs if "mean-field" in p[1]] + [p for p in pairs if "sampled" in p[1]]
+    order += [p for p in pairs if p not in order]
+    return [h for h, _ in order], [label for _, label in order]
 
 
 @_styled
 def flow_endpoints(ends, references: dict):
     """Temperature at the end of each RBM flow against the starting temperature T0, from
     analysis.flow_ends (rows (method, hidden), columns T0); the diagonal (no flow) in grey."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.4))
     _endpoints(ax, ends, references)
     ax.set_ylabel("temperature at the end of the flow")
-    ax.legend(fontsize=7, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    fig.legend(*_flow_legend(ax), ncol=3, loc="outside lower center", handlelength=1.8, columnspacing=0.9,
+               handletextpad=0.4)
     return fig
 
 
@@ -286,11 +457,37 @@ def flow_endpoints(ends, references: dict):
 def flow_endpoint_panels(panels: dict, references: dict):
     """flow_endpoints side by side, one panel per {title: analysis.flow_ends table} (e.g. two
     ways of reading the temperature), on a linear temperature axis, one shared legend below."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 3.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 4.2), sharey=True, squeeze=False)
     for ax, (title, ends) in zip(axes[0], panels.items()):
         _endpoints(ax, ends, references, log=False)
         ax.set_title(title)
     axes[0, 0].set_ylabel("temperature at the end of the flow")
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=7, ncol=3, loc="outside lower center")
+    fig.legend(*_flow_legend(axes[0, 0]), ncol=3, loc="outside lower center", handlelength=1.8, columnspacing=0.9,
+               handletextpad=0.4)
+    return fig
+
+
+@_styled
+def converged_trajectories(runs, table, baseline_columns=("strips_w1", "strips_w2", "strips_w4")):
+    """One panel per temperature of `runs` (converge.finished): the KL at each check of each
+    seed's run, with the baselines of that temperature (columns of `table`, converge.comparison)
+    as horizontal lines, labelled at the right edge."""
+    from .baselines import BASELINE_NAMES
+
+    temperatures = sorted(runs["T"].unique()) if len(runs) else []
+    fig, axes = plt.subplots(1, max(len(temperatures), 1), figsize=(WIDTH, 2.9), squeeze=False)
+    for ax, T in zip(axes[0], temperatures):
+        for (seed, rows), colour in zip(runs[runs["T"] == T].groupby("seed"), CATEGORY_COLOURS):
+            ax.errorbar(rows["epoch"], rows["kl"], yerr=rows["log_likelihood_error"], marker="o", ms=2.5,
+                        capsize=1.5, lw=1, color=colour, label=f"seed {seed}")
+        row = table.loc[table.index[np.isclose(table.index.to_numpy(float), T)][0]]
+        for column, (style, colour) in zip(baseline_columns, REFERENCE_STYLES * len(baseline_columns)):
+            ax.axhline(row[column], ls=style, color=colour, lw=1)
+            ax.annotate(BASELINE_NAMES[column], (1, row[column]), xycoords=("axes fraction", "data"),
+                        ha="right", va="bottom", fontsize=FONT_SIZE - 1)
+        ax.set_title(_temperature(T))
+        ax.set_xlabel("epoch")
+    axes[0, 0].set_ylabel("KL (nats per configuration)")
+    if not temperatures:
+        axes[0, 0].text(0.5, 0.5, "no finished run", ha="center", va="center", transform=axes[0, 0].transAxes)
     return fig
