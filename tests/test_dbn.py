@@ -107,3 +107,10 @@ def test_bad_dbn_arguments(kwargs, match):
 def test_bad_layer_index(dbn):
     with pytest.raises(ValueError, match="layer must be in"):
         dbn.receptive_fields(3)
+
+
+def test_receptive_fields_in_float64_are_float64_products(dbn):
+    W0, W1, W2 = (rbm.components_.astype(np.float64) for rbm in dbn.rbms)
+    fields = dbn.receptive_fields(-1, dtype=np.float64)
+    assert fields.dtype == np.float64
+    np.testing.assert_allclose(fields, W2 @ (W1 @ W0), rtol=1e-12, atol=1e-14 * np.abs(W2 @ W1 @ W0).max())

@@ -95,12 +95,15 @@ class DBN:
             h = (rng.random_sample(h.shape) < hidden_probs(top, v)).astype(float)
         return self.down(visible_probs(top, h), len(self.rbms) - 2) if len(self.rbms) > 1 else visible_probs(top, h)
 
-    def receptive_fields(self, layer=-1):
+    def receptive_fields(self, layer=-1, dtype=None):
         """Effective receptive fields of the units of `layer` (Appendix B of Mehta & Schwab):
-        r_0 = W_0, r_l = W_l r_{l-1}, shape (n_units, n_visible); row j is unit j's field."""
-        fields = self.rbms[0].components_
+        r_0 = W_0, r_l = W_l r_{l-1}, shape (n_units, n_visible); row j is unit j's field. With a
+        dtype (e.g. float64) the products are taken in it, so that their rounding does not depend
+        on the number of BLAS threads at the precision of the weights."""
+        cast = (lambda W: np.asarray(W)) if dtype is None else (lambda W: np.asarray(W, dtype))
+        fields = cast(self.rbms[0].components_)
         for rbm in self.rbms[1: self._layer(layer) + 1]:
-            fields = rbm.components_ @ fields
+            fields = cast(rbm.components_) @ fields
         return np.asarray(fields)
 
     def pipeline(self):

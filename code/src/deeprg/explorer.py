@@ -15,12 +15,20 @@ import numpy as np
 from . import analysis, experiments, plots, rg, sweep
 
 
+SIGNIFICANT = 6  # digits kept of the numbers the explorer shows: its data do not depend on rounding noise
+
+
+def _rounded(x) -> float:
+    return float(f"{float(x):.{SIGNIFICANT}g}")
+
+
 def _point(T, penalty, alpha, layer, epoch, q, scale, locality, participation):
-    """One explorer point; fields as base64 of int8 (units x 1600), w = q * scale / 127."""
+    """One explorer point; fields as base64 of int8 (units x 1600), w = q * scale / 127; scale,
+    locality and participation to SIGNIFICANT digits."""
     return {"T": float(T), "penalty": penalty, "alpha": float(alpha), "layer": int(layer), "epoch": int(epoch),
-            "scale": float(scale), "fields": base64.b64encode(np.ascontiguousarray(q, np.int8).tobytes()).decode(),
-            "units": int(len(q)), "locality": [float(x) for x in locality],
-            "participation": [float(x) for x in participation]}
+            "scale": _rounded(scale), "fields": base64.b64encode(np.ascontiguousarray(q, np.int8).tobytes()).decode(),
+            "units": int(len(q)), "locality": [_rounded(x) for x in locality],
+            "participation": [_rounded(x) for x in participation]}
 
 
 def _quantised(fields):
@@ -40,7 +48,7 @@ def points(progress: bool = False) -> list[dict]:
     for name, penalty in experiments.DBN_PENALTIES:
         dbn = experiments.trained_dbn("deeprg", penalty=penalty, progress=progress).dbn
         for layer in range(len(dbn.rbms)):
-            fields = np.asarray(dbn.receptive_fields(layer), np.float64)
+            fields = dbn.receptive_fields(layer, dtype=np.float64)
             q, scale = _quantised(fields[: sweep.EXPLORER_UNITS])
             out.append(_point(experiments.PAPER_T, penalty or "none", 0.0 if penalty is None else alpha, layer + 1,
                               experiments.PAPER_RBM["n_iter"], q, scale,
