@@ -213,3 +213,244 @@ def test_explorer_gets_the_same_colours():
     assert len(palette["field"]) == 255
     for q in (-127, -64, 0, 31, 127):
         assert palette["field"][q + 127] == to_hex(cmap((q / 127 + 1) / 2))
+
+
+# ----------------------------------------------------------------------------- what each figure draws
+# (issue 24, item 3) Each figure function on small synthetic inputs whose values are known: the
+# panels, their labels, and the data of every line and image it draws.
+
+def _visible_axes(fig):
+    return [ax for ax in fig.get_axes() if ax.get_visible()]
+
+
+def _x(line):
+    return np.asarray(line.get_xdata(), float)
+
+
+def _y(line):
+    return np.asarray(line.get_ydata(), float)
+
+
+def _reference_lines(ax):
+    """Horizontal (axhline) lines: y constant and x in axes coordinates [0, 1]."""
+    return [line for line in ax.get_lines() if list(line.get_xdata()) == [0, 1] and len(set(line.get_ydata())) == 1]
+
+
+def test_samples_draws_each_configuration_in_a_row_per_temperature():
+    examples = {T: RNG.choice([-1, 1], size=(3, 8, 8)).astype(np.int8) for T in (3.5, 2.0)}
+    fig = plots.samples(examples, n=2)
+    axes = np.reshape(fig.get_axes(), (2, 2))
+    for row, T in zip(axes, (2.0, 3.5)):  # rows in order of temperature
+        assert row[0].get_ylabel() == f"$T = {T:.4g}$"
+        for k, ax in enumerate(row):
+            (image,) = ax.get_images()
+            np.testing.assert_array_equal(image.get_array(), examples[T][k])
+            assert image.get_clim() == (-1, 1) and not ax.get_xticks().size
+    plt.close(fig)
+
+
+def test_energy_validation_draws_deviations_and_the_exact_curve():
+    algorithms, temperatures = ("metropolis", "wolff"), (2.0, 3.5)
+    table = pd.DataFrame([{"algorithm": a, "T": T, "energy": -1.0 + k, "energy_exact": -1.1, "energy_error": 0.05,
+                           "specific_heat": 0.5, "specific_heat_exact": 0.4, "specific_heat_error": 0.1}
+                          for k, a in enumerate(algorithms) for T in temperatures])
+    T_grid, heat = np.linspace(1.8, 3.7, 7), np.linspace(0.2, 0.9, 7)
+    fig = plots.energy_validation(table, heat, T_grid)
+    left, right = fig.get_axes()
+    assert left.get_ylabel() == "(sampled − exact) / error" and right.get_ylabel() == "specific heat per spin $c$"
+    assert left.get_xlabel() == right.get_xlabel() == "$T$"
+    deviations = sorted(round(float(y), 6) for line in left.get_lines() if line.get_marker() in ("o", "s")
+                        for y in line.get_ydata())
+    assert deviations == sorted([2.0, 2.0, 22.0, 22.0, 1.0, 1.0, 1.0, 1.0])  # (sampled - exact) / error
+    assert [line.get_ydata()[0] for line in _reference_lines(left)] == [0]
+    assert len(right.containers) == len(algorithms)  # one errorbar series per algorithm
+    (exact_line,) = [line for line in right.get_lines() if line.get_label().startswith("exact")]
+    np.testing.assert_array_equal(exact_line.get_xdata(), T_grid)
+    np.testing.assert_array_equal(exact_line.get_ydata(), heat)
+    legend_texts = {t.get_text() for t in fig.legends[0].get_texts()}
+    assert {"Metropolis", "Wolff", "energy", "specific heat"} <= legend_texts
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n, rows", [(4, 1), (8, 2)])
+def test_receptive_field_panels_draw_each_field_on_one_symmetric_scale(n, rows):
+    panels = {"L1, layer 1": RNG.normal(size=(10, 36)), "none, layer 1": RNG.normal(size=(3, 36))}
+    fig = plots.receptive_field_panels(panels, shape=(6, 6), n=n)
+    drawn = [ax for ax in _visible_axes(fig) if ax.get_images()]
+    assert len(drawn) == n + 3  # the first n fields of each block (the second has only 3)
+    images = [ax.get_images()[0] for ax in drawn]
+    expected = [f.reshape(6, 6) for fields in panels.values() for f in fields[:n]]
+    for image, field in zip(images, expected):
+        np.testing.assert_array_equal(image.get_array(), field)
+    for block, fields in zip((images[:n], images[n:]), panels.values()):
+        lim = np.abs(fields[:n]).max()
+        assert all(image.get_clim() == pytest.approx((-lim, lim)) for image in block)
+    colour_bars = [ax for ax in fig.get_axes() if ax.get_label() == "<colorbar>"]
+    assert len(colour_bars) == len(panels)
+    labels = ([ax.get_ylabel() for ax in drawn if ax.get_ylabel()] if rows == 1
+              else [sub._suptitle.get_text() for sub in fig.subfigs])
+    assert [label.replace("\n", " ") for label in labels] == list(panels)
+    plt.close(fig)
+
+
+def test_reconstructions_draw_the_data_and_each_reconstruction_row():
+    originals = RNG.choice([-1, 1], size=(4, 25))
+    rows = {"via layer 1": RNG.random((4, 25)), "via layer 2, sampled": RNG.random((4, 25))}
+    fig = plots.reconstructions(originals, rows, shape=(5, 5))
+    axes = np.reshape(fig.get_axes(), (3, 4))
+    assert [row[0].get_ylabel() for row in axes] == ["data", "via layer 1", "via layer 2\nsampled"]
+    for row, images in zip(axes, [originals, *rows.values()]):
+        for ax, expected in zip(row, images):
+            (image,) = ax.get_images()
+            np.testing.assert_array_equal(image.get_array(), expected.reshape(5, 5))
+    assert axes[0, 0].get_images()[0].get_clim() == (-1, 1) and axes[1, 0].get_images()[0].get_clim() == (0, 1)
+    plt.close(fig)
+
+
+def test_training_curves_draw_one_line_per_layer_in_each_panel():
+    history = [{"epoch": e, "pseudo_likelihood": -160.0 * e, "reconstruction_error": 0.1 / e, "sparsity": 0.1 * e}
+               for e in (1, 2, 3)]
+    fig = plots.training_curves({"layer 1": history, "layer 2": history, "layer 3": []},
+                                {"layer 1": 1600, "layer 2": 400, "layer 3": 100})
+    axes = fig.get_axes()
+    assert len(axes) == 3 and all(ax.get_xlabel() == "epoch" for ax in axes)
+    assert [ax.get_title() for ax in axes] == ["pseudo-likelihood\nper unit", "reconstruction\nerror",
+                                               "fraction\n$|w| < 10^{-3}$"]
+    assert all(len(ax.get_lines()) == 2 for ax in axes)  # the empty history draws nothing
+    per_unit = [_y(line) for line in axes[0].get_lines()]  # pseudo-likelihood / visible units
+    np.testing.assert_allclose(per_unit, [[-0.1, -0.2, -0.3], [-0.4, -0.8, -1.2]])
+    np.testing.assert_allclose([_y(line) for line in axes[1].get_lines()], [[0.1, 0.05, 0.1 / 3]] * 2)
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["layer 1", "layer 2"]
+    plt.close(fig)
+
+
+def test_locality_panels_draw_a_box_per_network_and_a_reference_per_layer():
+    values = {name: [RNG.random(20), RNG.random(5)] for name in ("L1", "L2", "sklearn")}
+    fig = plots.locality_panels(values, [0.9, 0.6], ylabel="mean locality")
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["layer 1", "layer 2"] and axes[0].get_ylabel() == "mean locality"
+    for layer, ax in enumerate(axes):
+        assert len(ax.patches) == 3 and [t.get_text() for t in ax.get_xticklabels()] == list(values)
+        medians = [line.get_ydata()[0] for line in ax.get_lines() if line.get_linewidth() == 2]
+        np.testing.assert_allclose(medians, [np.median(v[layer]) for v in values.values()])
+        assert [line.get_ydata()[0] for line in _reference_lines(ax)] == [[0.9, 0.6][layer]]
+    plt.close(fig)
+
+
+def test_sweep_curves_draw_seed_means_against_alpha_and_a_band_for_no_penalty():
+    table = _sweep_table()
+    fig = plots.sweep_curves(table, "locality", "mean locality", reference=2e-4)
+    (ax,) = fig.get_axes()
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "penalty strength $\\alpha$"
+    assert ax.get_ylabel() == "mean locality"
+    assert len(ax.containers) == 2  # L1 and L2; no penalty is a band
+    for container, penalty in zip(ax.containers, ("l1", "l2")):
+        means = table[table["penalty"] == penalty].groupby("alpha")["locality"].mean()
+        np.testing.assert_allclose(_y(container.lines[0]), means.to_numpy())
+        np.testing.assert_allclose(_x(container.lines[0]), means.index.to_numpy())
+    none = table[table["penalty"] == "none"]["locality"]
+    assert _reference_lines(ax)[0].get_ydata()[0] == pytest.approx(none.mean())
+    (reference,) = [line for line in ax.get_lines() if line.get_label() == "paper's $\\alpha$"]
+    assert list(reference.get_xdata()) == [2e-4, 2e-4]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["L1", "L2", "no penalty", "paper's $\\alpha$"]
+    plt.close(fig)
+
+
+def test_per_epoch_draws_one_curve_per_entry_from_epoch_one():
+    curves = {"seed 0": [0.1, 0.2, 0.3], "seed 1": [0.3, 0.2]}
+    fig = plots.per_epoch(curves, "mean locality")
+    (ax,) = fig.get_axes()
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "mean locality"
+    assert [list(line.get_xdata()) for line in ax.get_lines()] == [[1, 2, 3], [1, 2]]
+    assert [list(line.get_ydata()) for line in ax.get_lines()] == list(curves.values())
+    plt.close(fig)
+
+
+def test_by_epoch_per_temperature_draws_a_panel_per_temperature_with_its_baseline():
+    table = pd.DataFrame([{"T": T, "epoch": e, "kl": T * e, "kl_error": 0.1} for T in (3.0, 2.0) for e in (10, 20)])
+    fig = plots.by_epoch_per_temperature(table, "kl", "KL", baseline={2.0: 1.0, 3.0: 1.5}, baseline_label="coins")
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["$T = 2$", "$T = 3$"] and axes[0].get_ylabel() == "KL"
+    for ax, T, base in zip(axes, (2.0, 3.0), (1.0, 1.5)):
+        (container,) = ax.containers
+        assert list(_y(container.lines[0])) == [T * 10, T * 20]
+        assert [line.get_ydata()[0] for line in _reference_lines(ax)] == [base]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["coins"]
+    plt.close(fig)
+
+
+def test_by_temperature_draws_one_line_per_setting_and_t_c():
+    table = _temperature_table()
+    fig = plots.by_temperature(table, "locality", "mean locality", 2.269)
+    (ax,) = fig.get_axes()
+    assert ax.get_xlabel() == "temperature of the data $T$" and ax.get_ylabel() == "mean locality"
+    assert len(ax.containers) == 4  # (none), (L2, 1e-3), (L1, 2e-4), (L1, 1e-3)
+    rows = table[(table["penalty"] == "l1") & (table["alpha"] == 1e-3)]
+    np.testing.assert_allclose(_y(ax.containers[3].lines[0]), rows.groupby("T")["locality"].mean())
+    (t_c,) = [line for line in ax.get_lines() if line.get_label() == "$T_c$"]
+    assert list(t_c.get_xdata()) == [2.269, 2.269]
+    plt.close(fig)
+
+
+def test_flow_panels_draw_one_line_per_starting_temperature_in_each_panel():
+    flow = _flow_table()
+    panels = {"majority rule": ("majority rule", 0), "sampled": ("rbm sampled", 64)}
+    references = {"$T_c$": 2.269, "peak": 2.35}
+    fig = plots.flow_panels(flow, panels, references)
+    axes = [ax for ax in fig.get_axes() if ax.get_label() != "<colorbar>"]
+    assert len(axes) == 2 and len(fig.get_axes()) == 3  # and one colour bar of T0
+    for ax, title in zip(axes, panels):
+        assert ax.get_title() == title and ax.get_yscale() == "log" and ax.get_xlabel() == "step + 1"
+        lines = [line for line in ax.get_lines() if line not in _reference_lines(ax)]
+        assert len(lines) == 4  # T0 = 1, 2, 3, 4
+        assert [list(line.get_xdata()) for line in lines] == [[1, 2, 3, 4]] * 4  # step + 1
+        np.testing.assert_allclose([line.get_ydata()[0] for line in lines], [1.0, 2.0, 3.0, 4.0])
+        assert sorted(line.get_ydata()[0] for line in _reference_lines(ax)) == [2.269, 2.35]
+    assert axes[0].get_ylabel() == "estimated temperature"
+    plt.close(fig)
+
+
+def test_flow_endpoints_draw_the_end_of_each_flow_against_its_start():
+    from deeprg import analysis
+
+    flow = _flow_table()
+    ends = analysis.flow_ends(flow)
+    references = {"$T_c$": 2.269}
+    for fig, log in ((plots.flow_endpoints(ends, references), True),
+                     (plots.flow_endpoint_panels({"energy": ends, "thermometer": ends}, references), False)):
+        for ax in fig.get_axes():
+            assert ax.get_xlabel() == "starting temperature $T_0$" and ax.get_yscale() == ("log" if log else "linear")
+            (start,) = [line for line in ax.get_lines() if line.get_label() == "start"]
+            assert list(start.get_xdata()) == list(start.get_ydata()) == [1.0, 2.0, 3.0, 4.0]  # the diagonal
+            flows = [line for line in ax.get_lines() if "hidden" in line.get_label()]
+            assert len(flows) == len(ends) == 4
+            for line, (_, row) in zip(flows, ends.iterrows()):
+                np.testing.assert_allclose(_y(line), row.to_numpy(float))  # T0 + 0.3: the last step
+        assert fig.get_axes()[0].get_ylabel() == "temperature at the end of the flow"
+        assert len(fig.get_axes()) == (1 if log else 2)
+        plt.close(fig)
+
+
+def test_converged_trajectories_draw_each_seed_and_the_baselines_per_temperature():
+    from deeprg.baselines import BASELINE_NAMES
+
+    runs = pd.DataFrame([{"T": T, "seed": s, "epoch": e, "kl": 10.0 / e + s, "log_likelihood_error": 0.1}
+                         for T in (2.0, 2.451) for s in (0, 1) for e in (10, 20, 40)])
+    table = pd.DataFrame({"strips_w1": [30.0, 40.0], "strips_w2": [20.0, 25.0], "strips_w4": [10.0, 12.0]},
+                         index=[2.0, 2.451])
+    fig = plots.converged_trajectories(runs, table)
+    axes = fig.get_axes()
+    assert [ax.get_title() for ax in axes] == ["$T = 2$", "$T = 2.451$"]
+    assert all(ax.get_xlabel() == "epoch" for ax in axes)
+    assert axes[0].get_ylabel() == "KL (nats per configuration)"
+    for ax, T in zip(axes, (2.0, 2.451)):
+        assert len(ax.containers) == 2  # one per seed
+        assert list(_y(ax.containers[1].lines[0])) == [2.0, 1.5, 1.25]
+        assert sorted(line.get_ydata()[0] for line in _reference_lines(ax)) == sorted(table.loc[T])
+        assert {t.get_text() for t in ax.texts} == {BASELINE_NAMES[c] for c in table.columns}
+    plt.close(fig)
+
+    empty = plots.converged_trajectories(runs.iloc[:0], table)
+    (ax,) = empty.get_axes()
+    assert [t.get_text() for t in ax.texts] == ["no finished run"]
+    plt.close(empty)

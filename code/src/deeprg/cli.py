@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from . import experiments, sweep
 
@@ -24,35 +25,76 @@ def _train(args):
     print(f"{trained.name}: trained in {trained.info['train_seconds']:.0f} s")
 
 
+# `deeprg reproduce --tiny`: every step of reproduce at a toy size, to check the pipeline end to
+# end in a minute or less (not for results): an 8 x 8 lattice, a 16-4-1 network, first layers of
+# 4 units, one training seed, one epoch (two for the "200-epoch" runs), two AIS seeds and twice
+# the intermediate distributions for the AIS rechecks, exact fits on 3 x 3; the grids of
+# temperatures and penalties are the real ones.
+TINY = {"L": 8, "layers": (16, 4, 1), "n_hidden": 4, "n_iter": 1, "n_iter_long": 2, "seeds": (0,),
+        "ais_seeds": (0, 1), "betas_factor": 2}
+
+
+def _steps(tiny: bool = False) -> list:
+    """(label, step) of every cached result the report shows; with tiny, each at TINY's size."""
+    def sizes(**tiny_kwargs):  # a step's keyword arguments at the toy size; none for the real run
+        return tiny_kwargs if tiny else {}
+
+    def dbn(**more):  # a DBN's keyword arguments at the toy size: trained on the toy data set
+        if not tiny:
+            return {}
+        return {"data": experiments.ising_samples(L=TINY["L"], progress=False), "layers": TINY["layers"],
+                "n_iter": TINY["n_iter"]} | more
+
+    lattice = sizes(L=TINY["L"])
+    first = sizes(L=TINY["L"], n_hidden=TINY["n_hidden"], n_iter=TINY["n_iter"])  # first layers of the sweeps
+    long = first | sizes(n_iter=TINY["n_iter_long"])  # the runs of the paper's 200 epochs
+    seeds = sizes(seeds=TINY["seeds"])
+    ais = sizes(ais_seeds=TINY["ais_seeds"], betas_factor=TINY["betas_factor"])
+    exact = sizes(L=3, hidden=(1, 2), seeds=TINY["seeds"])
+    flow = sizes(L=TINY["L"], temperatures=(1.5, 3.5), hidden=(TINY["n_hidden"],), n_train=100, n_start=50,
+                 steps=(0, 1, 2))
+    return [
+        ("paper data set", lambda: experiments.ising_samples(**lattice)),
+        ("held-out samples", lambda: experiments.held_out_samples(**lattice)),
+        ("sampler validation", lambda: experiments.sampler_validation(**lattice, **sizes(n_samples=200))),
+        ("paper DBN and penalty variants", lambda: experiments.penalty_dbns(**dbn())),
+        ("per-layer tables of the penalty DBNs of every seed, and of the control",
+         lambda: experiments.penalty_tables(with_control=True, **seeds, **dbn())),
+        # (with n_iter, scikit-learn's label needs the learning rate: BernoulliRBM's default)
+        ("scikit-learn DBN", lambda: experiments.sklearn_dbn(**dbn(learning_rate=0.1))),
+        ("scikit-learn DBN at the paper's budget", lambda: experiments.sklearn_matched_dbn(**dbn())),
+        ("the paper's DBN with persistent CD", lambda: experiments.persistent_dbn(**dbn())),
+        ("trace condition", lambda: experiments.trace_condition(**exact, **sizes(n_samples=200))),
+        ("trace condition, exact fits", lambda: experiments.trace_condition_exact(**exact)),
+        ("penalty sweep", lambda: sweep.penalty_sweep(n_jobs=2, **first, **seeds)),
+        ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2, **first, **seeds)),
+        ("temperature sweep, fine grid", lambda: sweep.fine_temperature_sweep(n_jobs=2, **first, **seeds)),
+        ("temperature sweep, negligible-penalty control",
+         lambda: sweep.negligible_penalty_control(n_jobs=2, **first, **seeds)),
+        ("ordered phase: both magnetisations, symmetrised data",
+         lambda: sweep.ordered_phase(n_jobs=2, **first, **seeds)),
+        ("first layer on 40,000 samples", lambda: sweep.appendix_data_set(n_jobs=2, **first, **seeds)),
+        ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2, **long)),
+        (f"200 epochs at each temperature, measured every {sweep.MEASURE_EVERY}",
+         lambda: sweep.measured_by_epoch(n_jobs=2, **long, **sizes(every=1))),
+        ("AIS rechecked at 20 epochs", lambda: sweep.ais_recheck(n_jobs=2, **first, **ais)),
+        ("AIS rechecked at 200 epochs", lambda: sweep.ais_recheck_long(n_jobs=2, **long, **ais)),
+        ("AIS rechecked on every seed of the points it fails on",
+         lambda: sweep.ais_recheck_flagged(n_jobs=2, **first, **seeds, **ais)),
+        ("RBM flow", lambda: experiments.rbm_flow(**flow, **sizes(rbm_params=experiments.FLOW_RBM | {"n_iter": 1}))),
+        # iso_flow fixes its sizes: at the toy size, its rbm_flow with ISO_RBM and the thermometer
+        ("RBM flow in Iso, Shiba and Yokoo's setting",
+         lambda: (experiments.rbm_flow(**flow, rbm_params=experiments.ISO_RBM | {"n_iter": 1}, thermometer=True)
+                  if tiny else experiments.iso_flow())),
+    ]
+
+
 def _reproduce(args):
     """Every cached result the report shows, computed where missing (progress bars on long work)."""
-    steps = [
-        ("paper data set", lambda: experiments.ising_samples()),
-        ("held-out samples", lambda: experiments.held_out_samples()),
-        ("sampler validation", lambda: experiments.sampler_validation()),
-        ("paper DBN and penalty variants", lambda: experiments.penalty_dbns()),
-        ("per-layer tables of the penalty DBNs of every seed, and of the control",
-         lambda: experiments.penalty_tables(with_control=True)),
-        ("scikit-learn DBN", lambda: experiments.sklearn_dbn()),
-        ("scikit-learn DBN at the paper's budget", lambda: experiments.sklearn_matched_dbn()),
-        ("the paper's DBN with persistent CD", lambda: experiments.persistent_dbn()),
-        ("trace condition", lambda: experiments.trace_condition()),
-        ("trace condition, exact fits", lambda: experiments.trace_condition_exact()),
-        ("penalty sweep", lambda: sweep.penalty_sweep(n_jobs=2)),
-        ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2)),
-        ("temperature sweep, fine grid", lambda: sweep.fine_temperature_sweep(n_jobs=2)),
-        ("temperature sweep, negligible-penalty control", lambda: sweep.negligible_penalty_control(n_jobs=2)),
-        ("ordered phase: both magnetisations, symmetrised data", lambda: sweep.ordered_phase(n_jobs=2)),
-        ("first layer on 40,000 samples", lambda: sweep.appendix_data_set(n_jobs=2)),
-        ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2)),
-        (f"200 epochs at each temperature, measured every {sweep.MEASURE_EVERY}", lambda: sweep.measured_by_epoch(n_jobs=2)),
-        ("AIS rechecked at 20 epochs", lambda: sweep.ais_recheck(n_jobs=2)),
-        ("AIS rechecked at 200 epochs", lambda: sweep.ais_recheck_long(n_jobs=2)),
-        ("AIS rechecked on every seed of the points it fails on", lambda: sweep.ais_recheck_flagged(n_jobs=2)),
-        ("RBM flow", lambda: experiments.rbm_flow()),
-        ("RBM flow in Iso, Shiba and Yokoo's setting", lambda: experiments.iso_flow()),
-    ]
-    for label, step in steps:
+    if args.tiny and not os.environ.get("DEEPRG_DATA"):
+        raise SystemExit("deeprg reproduce --tiny writes toy artifacts: set DEEPRG_DATA to a scratch folder "
+                         "so that they stay out of the repository's data/")
+    for label, step in _steps(args.tiny):
         print(f"== {label}", flush=True)
         step()
 
@@ -87,6 +129,9 @@ def main(argv=None):
                    help="the temperature sweep (below, at and above T_c) instead of the penalty sweep")
     p.set_defaults(run=_sweep)
     p = sub.add_parser("reproduce", help="compute every result the report uses that data/ lacks")
+    p.add_argument("--tiny", action="store_true",
+                   help="every step at a toy size (8 x 8 lattice, 16-4-1 network, one seed, an epoch) into "
+                        "$DEEPRG_DATA (required): checks the pipeline in a minute; not for results")
     p.set_defaults(run=_reproduce)
     args = parser.parse_args(argv)
     args.run(args)

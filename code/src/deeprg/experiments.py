@@ -77,25 +77,25 @@ class TrainedDBN:
     name: str
 
 
-def _dbn(implementation, rbm_params, seed, monitor=False):
+def _dbn(implementation, rbm_params, seed, monitor=False, layers=PAPER_LAYERS):
     from sklearn.neural_network import BernoulliRBM
 
     from .dbn import DBN
 
     if implementation == "deeprg":
-        return DBN(PAPER_LAYERS, random_state=seed, monitor=monitor, **rbm_params)
+        return DBN(layers, random_state=seed, monitor=monitor, **rbm_params)
     if implementation == "sklearn":
-        return DBN(PAPER_LAYERS, rbm=BernoulliRBM, random_state=seed, **rbm_params)
+        return DBN(layers, rbm=BernoulliRBM, random_state=seed, **rbm_params)
     raise ValueError(f"implementation must be 'deeprg' or 'sklearn', got {implementation!r}")
 
 
-def _dbn_config(implementation, seed, data, rbm_params):
+def _dbn_config(implementation, seed, data, rbm_params, layers=PAPER_LAYERS):
     """(RBM parameters, store config, readable label) of a DBN trained on `data`."""
     params = (PAPER_RBM | rbm_params) if implementation == "deeprg" else (SKLEARN_CHANGES | rbm_params)
-    config = {"data": data.name, "layers": list(PAPER_LAYERS), "implementation": implementation,
+    config = {"data": data.name, "layers": list(layers), "implementation": implementation,
               "rbm_params": params, "seed": seed}
     penalty = (params.get("penalty") or "none") if implementation == "deeprg" else "none"
-    label = f"{implementation}-{'-'.join(map(str, PAPER_LAYERS))}-{penalty}-seed{seed}"
+    label = f"{implementation}-{'-'.join(map(str, layers))}-{penalty}-seed{seed}"
     label += f"-a{params['alpha']:g}" if implementation == "deeprg" and params["alpha"] != PAPER_RBM["alpha"] else ""
     label += "-pcd" if params.get("persistent") else ""
     label += f"-lr{params['learning_rate']:g}-e{params['n_iter']}" if implementation == "sklearn" and params else ""
@@ -104,8 +104,9 @@ def _dbn_config(implementation, seed, data, rbm_params):
 
 def trained_dbn(implementation: str = "deeprg", *, seed: int = 0, data: IsingData | None = None,
                 store: Store | None = None, progress: bool = True, monitor: bool | None = None,
-                **rbm_params) -> TrainedDBN:
-    """A 1600-400-100-25 DBN trained on the paper's data set (or `data`), cached in the store.
+                layers=PAPER_LAYERS, **rbm_params) -> TrainedDBN:
+    """A 1600-400-100-25 DBN (hidden layers `layers`) trained on the paper's data set (or
+    `data`), cached in the store.
 
     implementation "deeprg" uses PAPER_RBM updated by rbm_params; "sklearn" uses
     BernoulliRBM with its defaults updated by rbm_params. monitor records each layer's
@@ -117,10 +118,10 @@ def trained_dbn(implementation: str = "deeprg", *, seed: int = 0, data: IsingDat
 
     store = store or Store()
     data = data or ising_samples(store=store, progress=progress)
-    params, config, label = _dbn_config(implementation, seed, data, rbm_params)
+    params, config, label = _dbn_config(implementation, seed, data, rbm_params, layers)
 
     def compute():
-        dbn = _dbn(implementation, params, seed, seed == 0 if monitor is None else monitor)
+        dbn = _dbn(implementation, params, seed, seed == 0 if monitor is None else monitor, layers)
         start = time.perf_counter()
         with threadpool_limits(DBN_BLAS_THREADS):
             dbn.fit(spins_to_visible(data.configs), progress=progress)
@@ -128,7 +129,7 @@ def trained_dbn(implementation: str = "deeprg", *, seed: int = 0, data: IsingDat
         return dbn.to_arrays(), {"history": history, "train_seconds": time.perf_counter() - start}
 
     arrays, sidecar = store.cached("dbn", config, compute, label)
-    dbn = _dbn(implementation, params, seed).load_arrays(arrays)
+    dbn = _dbn(implementation, params, seed, layers=layers).load_arrays(arrays)
     return TrainedDBN(dbn, sidecar["info"]["history"], sidecar["info"], sidecar["name"])
 
 
@@ -173,11 +174,12 @@ SKLEARN_SCAN_EPOCHS = 10
 
 
 def sklearn_learning_rates(rates=SKLEARN_RATES, n_iter: int = SKLEARN_SCAN_EPOCHS, seed: int = 0,
-                           store: Store | None = None, progress: bool = True) -> "pandas.DataFrame":
-    """The first layer (1600 -> 400) as BernoulliRBM with batches of SKLEARN_BUDGET's size,
-    trained n_iter epochs at each learning rate: one row per rate with the held-out
-    pseudo-likelihood (rbm.score_samples, N ln sigmoid of one random site's flip; mean and
-    standard error over the held-out configurations)."""
+                           store: Store | None = None, progress: bool = True, data: IsingData | None = None,
+                           n_hidden: int = PAPER_LAYERS[0]) -> "pandas.DataFrame":
+    """The first layer (1600 -> 400, or n_hidden) as BernoulliRBM with batches of
+    SKLEARN_BUDGET's size, trained n_iter epochs at each learning rate on the paper's data set
+    (or `data`): one row per rate with the pseudo-likelihood (rbm.score_samples, N ln sigmoid of
+    one random site's flip; mean and standard error) of the held-out samples of the same lattice."""
     import pandas as pd
     from sklearn.neural_network import BernoulliRBM
     from tqdm.auto import tqdm
@@ -186,15 +188,16 @@ def sklearn_learning_rates(rates=SKLEARN_RATES, n_iter: int = SKLEARN_SCAN_EPOCH
     from .rbm import spins_to_visible
 
     store = store or Store()
-    data = ising_samples(progress=progress)
+    data = data or ising_samples(progress=progress)
     config = {"data": data.name, "rates": list(rates), "n_iter": n_iter, "seed": seed,
-              "batch_size": SKLEARN_BUDGET["batch_size"], "n_hidden": PAPER_LAYERS[0]}
+              "batch_size": SKLEARN_BUDGET["batch_size"], "n_hidden": n_hidden}
 
     def compute():
-        X, held = spins_to_visible(data.configs), spins_to_visible(held_out_samples().configs)
+        X = spins_to_visible(data.configs)
+        held = spins_to_visible(held_out_samples(L=data.configs.shape[-1]).configs)
         rows = []
         for rate in tqdm(rates, disable=not progress, desc="BernoulliRBM learning rates"):
-            rbm = BernoulliRBM(PAPER_LAYERS[0], learning_rate=rate, batch_size=SKLEARN_BUDGET["batch_size"],
+            rbm = BernoulliRBM(n_hidden, learning_rate=rate, batch_size=SKLEARN_BUDGET["batch_size"],
                                n_iter=n_iter, random_state=seed)
             with threadpool_limits(DBN_BLAS_THREADS):
                 rbm.fit(X)
@@ -209,10 +212,12 @@ def sklearn_learning_rates(rates=SKLEARN_RATES, n_iter: int = SKLEARN_SCAN_EPOCH
 
 def sklearn_matched_dbn(seed: int = 0, **kwargs) -> TrainedDBN:
     """BernoulliRBM stacked as sklearn_dbn, at the paper's budget (SKLEARN_BUDGET) and the
-    learning rate with the best held-out pseudo-likelihood in sklearn_learning_rates."""
-    rates = sklearn_learning_rates(progress=kwargs.get("progress", True), store=kwargs.get("store"))
+    learning rate with the best held-out pseudo-likelihood in sklearn_learning_rates (on the
+    same data and first-layer size); kwargs go to trained_dbn and override both."""
+    rates = sklearn_learning_rates(progress=kwargs.get("progress", True), store=kwargs.get("store"),
+                                   data=kwargs.get("data"), n_hidden=kwargs.get("layers", PAPER_LAYERS)[0])
     rate = float(rates.loc[rates["pseudo_likelihood"].idxmax(), "learning_rate"])
-    return trained_dbn("sklearn", seed=seed, learning_rate=rate, **SKLEARN_BUDGET, **kwargs)
+    return trained_dbn("sklearn", seed=seed, **({"learning_rate": rate} | SKLEARN_BUDGET | kwargs))
 
 
 def persistent_dbn(seed: int = 0, **kwargs) -> TrainedDBN:
@@ -483,25 +488,28 @@ def _arrays_table(arrays, prefix, index_name):
 
 
 def network_tables(implementation: str = "deeprg", *, seed: int = 0, store: Store | None = None,
-                   **rbm_params) -> dict:
-    """Per-layer tables of the DBN trained_dbn(implementation, seed, **rbm_params) on the
-    held-out samples, cached in the store apart from its weights (which are trained, or
-    loaded, only when the tables are missing): {"summary": analysis.network_summary,
-    "fields": probes.field_definitions, "blocks": probes.block_match_with_nulls (nulls drawn
-    with the training seed; principal components of the paper's training set)}."""
+                   data: IsingData | None = None, layers=PAPER_LAYERS, **rbm_params) -> dict:
+    """Per-layer tables of the DBN trained_dbn(implementation, seed, data, layers, **rbm_params)
+    on the held-out samples (of data's lattice), cached in the store apart from its weights
+    (which are trained, or loaded, only when the tables are missing): {"summary":
+    analysis.network_summary, "fields": probes.field_definitions, "blocks":
+    probes.block_match_with_nulls (nulls drawn with the training seed; principal components of
+    the training set, by default the paper's)}."""
     from . import analysis, probes
     from .store import artifact_name
 
     store = store or Store()
-    held, data = held_out_samples(store=store), ising_samples(store=store, progress=False)
-    _, dbn_config, dbn_label = _dbn_config(implementation, seed, data, rbm_params)
+    data = data or ising_samples(store=store, progress=False)
+    held = held_out_samples(store=store, L=data.configs.shape[-1])
+    _, dbn_config, dbn_label = _dbn_config(implementation, seed, data, rbm_params, layers)
     config = {"dbn": artifact_name("dbn", dbn_config, dbn_label), "held_out": held.name, "train": data.name,
               "silent_std": probes.SILENT_STD}
 
     def compute():
-        dbn = trained_dbn(implementation, seed=seed, store=store, progress=False, **rbm_params).dbn
+        dbn = trained_dbn(implementation, seed=seed, data=data, store=store, progress=False, layers=layers,
+                          **rbm_params).dbn
         with threadpool_limits(1):
-            tables = {"summary": analysis.network_summary(dbn, held.configs),
+            tables = {"summary": analysis.network_summary(dbn, held.configs, held.configs.shape[1:]),
                       "fields": probes.field_definitions(dbn, held.configs),
                       "blocks": probes.block_match_with_nulls(dbn, held.configs, data.configs, seed)}
         return {k: v for kind, table in tables.items() for k, v in _table_arrays(table, kind).items()}, {}
@@ -517,17 +525,18 @@ def control_name() -> str:
     return f"control ({penalty(*DBN_CONTROL)})"
 
 
-def penalty_tables(seeds=DBN_SEEDS, with_control: bool = False, store: Store | None = None) -> dict:
+def penalty_tables(seeds=DBN_SEEDS, with_control: bool = False, store: Store | None = None, **options) -> dict:
     """Per-layer tables of the penalty networks (DBN_PENALTIES; with_control, also
     control_dbns under control_name()), each combined over the training seeds by
     analysis.between_networks (mean over networks, error between them):
-    network_tables' tables, each a dict {name: table}."""
+    network_tables' tables (options go to it: data, layers, RBM parameters), each a dict
+    {name: table}."""
     from . import analysis
 
     settings = {name: {"penalty": penalty} for name, penalty in DBN_PENALTIES}
     if with_control:
         settings[control_name()] = dict(zip(("penalty", "alpha"), DBN_CONTROL))
-    per_seed = {(name, seed): network_tables("deeprg", seed=seed, store=store, **params)
+    per_seed = {(name, seed): network_tables("deeprg", seed=seed, store=store, **params, **options)
                 for name, params in settings.items() for seed in seeds}
     return {kind: {name: analysis.between_networks([per_seed[(name, s)][kind] for s in seeds]) for name in settings}
             for kind in ("summary", "blocks", "fields")}

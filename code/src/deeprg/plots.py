@@ -484,7 +484,7 @@ def converged_trajectories(runs, table, baseline_columns=("strips_w1", "strips_w
         for column, (style, colour) in zip(baseline_columns, REFERENCE_STYLES * len(baseline_columns)):
             ax.axhline(row[column], ls=style, color=colour, lw=1)
             ax.annotate(BASELINE_NAMES[column], (1, row[column]), xycoords=("axes fraction", "data"),
-                        ha="right", va="bottom", fontsize=FONT_SIZE - 1)
+                        ha="right", va="bottom")
         ax.set_title(_temperature(T))
         ax.set_xlabel("epoch")
     axes[0, 0].set_ylabel("KL (nats per configuration)")

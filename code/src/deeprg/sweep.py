@@ -36,16 +36,25 @@ GIBBS = {"n_chains": 500, "n_steps": 1000}
 CONTROL_SETTING = ("l2", 1e-5)  # a penalty too weak to matter: the control for penalty effects  # chains started from held-out samples, sampled v -> h -> v
 
 
-def _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden):
+def _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden, L=experiments.PAPER_L):
+    """A point's store config; the lattice side L is part of it only when it is not the paper's
+    (so the paper's points keep their names)."""
     params = experiments.PAPER_RBM | {"penalty": None if penalty == "none" else penalty,
                                       "alpha": 0.0 if penalty == "none" else alpha, "n_iter": n_iter}
-    return {"data": data_name, "n_hidden": n_hidden, "rbm_params": params, "seed": seed, "ais": AIS}
+    other_L = {} if L == experiments.PAPER_L else {"L": L}
+    return {"data": data_name, "n_hidden": n_hidden, "rbm_params": params, "seed": seed, "ais": AIS} | other_L
 
 
-def _data(T, n_samples=experiments.PAPER_N_SAMPLES):
+def _data(T, n_samples=experiments.PAPER_N_SAMPLES, L=experiments.PAPER_L):
     """The training set at temperature T (0/1, float32) and its held-out samples (float64)."""
-    X = spins_to_visible(experiments.ising_samples(T=T, n_samples=n_samples, progress=False).configs)
-    return X, spins_to_visible(experiments.held_out_samples(T).configs, np.float64)
+    X = spins_to_visible(experiments.ising_samples(L=L, T=T, n_samples=n_samples, progress=False).configs)
+    return X, spins_to_visible(experiments.held_out_samples(T, L=L).configs, np.float64)
+
+
+def _lattice(rbm):
+    """The (L, L) lattice of an RBM's visible units."""
+    side = int(np.sqrt(rbm.components_.shape[1]))
+    return side, side
 
 
 def _new_rbm(config):
@@ -56,7 +65,7 @@ def _new_rbm(config):
 def _measure(rbm, X, held, config):
     """A point's measurements of the RBM trained on X, on the held-out samples: (mean, error)
     pairs, but for sparsity."""
-    loc = rg.locality(rbm.components_, (40, 40))
+    loc = rg.locality(rbm.components_, _lattice(rbm))
     log_z, log_z_se = rbm.log_partition("ais", base_visible_bias=partition.data_log_odds(X), random_state=config["seed"],
                                         **config["ais"])
     return {
@@ -87,7 +96,7 @@ def _training(config, T):
     cores). Yields (epoch, rbm, X, held) after each epoch; the caller
     measures what it needs and must run it to the end (the thread limit holds until then)."""
     with threadpool_limits(1):
-        X, held = _data(T, config.get("n_samples", experiments.PAPER_N_SAMPLES))
+        X, held = _data(T, config.get("n_samples", experiments.PAPER_N_SAMPLES), config.get("L", experiments.PAPER_L))
         if config.get("symmetrised"):  # every configuration and its spin-flipped copy
             X = np.concatenate([X, 1 - X])
         rbm = _new_rbm(config)
@@ -102,7 +111,7 @@ def _train_point(config, epoch_locality, T):
     start, per_epoch = time.perf_counter(), []
     for epoch, rbm, X, held in _training(config, T):
         if epoch_locality:
-            per_epoch.append(rg.locality(rbm.components_, (40, 40)).mean())
+            per_epoch.append(rg.locality(rbm.components_, _lattice(rbm)).mean())
     seconds = time.perf_counter() - start
     with threadpool_limits(1):
         info = _measure(rbm, X, held, config) | {"seconds": seconds}
@@ -191,39 +200,47 @@ def _compute_missing(store, kind, jobs, compute, n_jobs, progress, desc):
     from tqdm.auto import tqdm
 
     missing = [job for job in jobs if not store.exists(artifact_name(kind, job[0], job[1]))]
+    if n_jobs != 1:  # the missing points' data sets first, here: workers that make the same one race (one
+        # loads it between the other's writes of its .npz and its sidecar: CorruptArtifactError)
+        for T, n_samples, L in dict.fromkeys((args[-1], config.get("n_samples", experiments.PAPER_N_SAMPLES),
+                                              config.get("L", experiments.PAPER_L)) for config, _, *args in missing):
+            _data(T, n_samples, L)
     runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
     for _ in tqdm(runner(delayed(_cached)(store, kind, config, label, compute, *args) for config, label, *args in missing),
                   total=len(missing), disable=not progress, desc=desc, unit="point"):
         pass
 
 
-def _data_names(temperatures, n_samples=experiments.PAPER_N_SAMPLES):
+def _data_names(temperatures, n_samples=experiments.PAPER_N_SAMPLES, L=experiments.PAPER_L):
     """The store name of the data set at each temperature, derived from its configuration: a
     sweep whose points are all cached needs no data (a missing point's training makes its data
     set, and the held-out samples, when it loads them)."""
-    return {T: experiments.ising_samples_name(T=T, n_samples=n_samples) for T in dict.fromkeys(temperatures)}
+    return {T: experiments.ising_samples_name(L=L, T=T, n_samples=n_samples) for T in dict.fromkeys(temperatures)}
 
 
-def _label(T, penalty, alpha, seed, n_iter, n_hidden):
+def _label(T, penalty, alpha, seed, n_iter, n_hidden, L=experiments.PAPER_L):
     at_T = "" if T == experiments.PAPER_T else f"T{T:.4f}-"
-    return f"{at_T}{penalty}-a{alpha:g}-seed{seed}-e{n_iter}-h{n_hidden}"
+    on_L = "" if L == experiments.PAPER_L else f"-L{L}"
+    return f"{at_T}{penalty}-a{alpha:g}-seed{seed}-e{n_iter}-h{n_hidden}{on_L}"
 
 
-def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc, n_samples=experiments.PAPER_N_SAMPLES):
+def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc, n_samples=experiments.PAPER_N_SAMPLES,
+           L=experiments.PAPER_L):
     """Train the missing points (T, penalty, alpha, seed) and return their table, one row each.
     L1 at the paper's alpha also records the mean locality after every epoch
-    (table.attrs["locality_per_epoch"][(T, seed)]). Data sets of n_samples configurations (the
-    default keeps the configurations, and so the artifacts, of the main sweeps)."""
+    (table.attrs["locality_per_epoch"][(T, seed)]). Data sets of n_samples configurations of
+    the L x L torus (the defaults keep the configurations, and so the artifacts, of the main
+    sweeps)."""
     import pandas as pd
 
     store = store or Store()
     paper_alpha = experiments.PAPER_RBM["alpha"]
-    data_names = _data_names([p[0] for p in points], n_samples)
+    data_names = _data_names([p[0] for p in points], n_samples, L)
     other_size = {} if n_samples == experiments.PAPER_N_SAMPLES else {"n_samples": n_samples}
     jobs = []
     for T, penalty, alpha, seed in points:
-        config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden) | other_size
-        label = _label(T, penalty, alpha, seed, n_iter, n_hidden) + (f"-n{n_samples}" if other_size else "")
+        config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden, L) | other_size
+        label = _label(T, penalty, alpha, seed, n_iter, n_hidden, L) + (f"-n{n_samples}" if other_size else "")
         jobs.append((config, label, penalty == "l1" and alpha == paper_alpha, T))
     _compute_missing(store, "sweep", jobs, _train_point, n_jobs, progress, desc)
     rows, curves = [], {}
@@ -238,7 +255,7 @@ def _sweep(points, n_iter, n_hidden, n_jobs, store, progress, desc, n_samples=ex
 
 
 def penalty_sweep(penalties=PENALTIES, alphas=ALPHAS, seeds=SEEDS, n_iter: int = N_EPOCHS, n_hidden: int = 400,
-                  n_jobs: int = 1, store: Store | None = None, progress: bool = True):
+                  n_jobs: int = 1, store: Store | None = None, progress: bool = True, L: int = experiments.PAPER_L):
     """A table, one row per (penalty, alpha, seed), of the first layer's locality, participation
     ratio, sparsity, held-out reconstruction error, pseudo-likelihood and AIS log-likelihood
     (each a mean with its standard error), on the paper's data set. "none" runs once per seed
@@ -248,17 +265,17 @@ def penalty_sweep(penalties=PENALTIES, alphas=ALPHAS, seeds=SEEDS, n_iter: int =
     points = [(T, "none", 0.0, s) for s in seeds]
     points += [(T, p, a, s) for p in penalties if p != "none" for a in alphas for s in seeds]
     points += [(T, "l1", paper_alpha, s) for s in seeds if paper_alpha not in alphas]
-    return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "penalty sweep")
+    return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "penalty sweep", L=L)
 
 
 def temperature_sweep(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seeds=SEEDS,
                       n_iter: int = N_EPOCHS, n_hidden: int = 400, n_jobs: int = 1,
-                      store: Store | None = None, progress: bool = True):
+                      store: Store | None = None, progress: bool = True, L: int = experiments.PAPER_L):
     """The same measurements as penalty_sweep for each (penalty, alpha) in settings, on data
     sets of 20,000 samples at each temperature (held-out: 2,000 from another seed). The
     points at the paper's temperature are those of penalty_sweep."""
     points = [(T, p, 0.0 if p == "none" else a, s) for T in temperatures for p, a in settings for s in seeds]
-    return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "temperature sweep")
+    return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "temperature sweep", L=L)
 
 
 def fine_temperature_sweep(temperatures=FINE_TEMPERATURES, settings=FINE_SETTINGS, seeds=SEEDS, **options):
@@ -276,16 +293,17 @@ def negligible_penalty_control(temperatures=TEMPERATURES, setting=CONTROL_SETTIN
 
 def appendix_data_set(n_samples: int = APPENDIX_N_SAMPLES, settings=APPENDIX_SETTINGS, seeds=SEEDS,
                       n_iter: int = N_EPOCHS, n_hidden: int = 400, n_jobs: int = 1,
-                      store: Store | None = None, progress: bool = True):
+                      store: Store | None = None, progress: bool = True, L: int = experiments.PAPER_L):
     """The first layer at the paper's temperature trained on the paper's Appendix A data set size
     (40,000 configurations) instead of the main text's 20,000, with the sweep's measurements."""
     T = experiments.PAPER_T
     points = [(T, p, 0.0 if p == "none" else a, s) for p, a in settings for s in seeds]
-    return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "40,000 samples", n_samples)
+    return _sweep(points, n_iter, n_hidden, n_jobs, store, progress, "40,000 samples", n_samples, L)
 
 
 def ordered_phase(T: float = ORDERED_T, settings=ORDERED_SETTINGS, seeds=SEEDS, n_iter: int = N_EPOCHS,
-                  n_hidden: int = 400, n_jobs: int = 1, store: Store | None = None, progress: bool = True):
+                  n_hidden: int = 400, n_jobs: int = 1, store: Store | None = None, progress: bool = True,
+                  L: int = experiments.PAPER_L):
     """Below T_c the data have two magnetised states. For each (penalty, alpha) and seed, the
     first layer trained as in temperature_sweep and, beside it, on symmetrised data (each
     configuration and its spin-flipped copy): one row each with the sweep's measurements and
@@ -298,21 +316,21 @@ def ordered_phase(T: float = ORDERED_T, settings=ORDERED_SETTINGS, seeds=SEEDS, 
     import pandas as pd
 
     store = store or Store()
-    data_names = _data_names([T])
+    data_names = _data_names([T], L=L)
     jobs, keys = [], []
     for penalty, alpha in settings:
         alpha = 0.0 if penalty == "none" else alpha
         for seed in seeds:
             for symmetrised in (False, True):
-                config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden) | {
+                config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden, L) | {
                     "symmetrised": symmetrised, "gibbs": GIBBS}
-                label = _label(T, penalty, alpha, seed, n_iter, n_hidden) + ("-symmetrised" if symmetrised else "")
+                label = _label(T, penalty, alpha, seed, n_iter, n_hidden, L) + ("-symmetrised" if symmetrised else "")
                 jobs.append((config, label, T))
                 keys.append({"T": T, "penalty": penalty, "alpha": alpha, "seed": seed, "symmetrised": symmetrised})
     _compute_missing(store, "ordered", jobs, _ordered_point, n_jobs, progress, "ordered phase")
     rows = [key | _flat(store.load(artifact_name("ordered", config, label))[1]["info"])
             for key, (config, label, _) in zip(keys, jobs)]
-    return analysis.with_kl(pd.DataFrame(rows))
+    return analysis.with_kl(pd.DataFrame(rows), L)
 
 
 EXPLORER_UNITS = 16  # fields kept per snapshot for the book's receptive-field explorer
@@ -332,7 +350,7 @@ def _explorer_point(config, T):
             scale = float(np.abs(fields).max())
             kept.append(np.round(fields / scale * 127).astype(np.int8))
             scales.append(scale)
-            stats.append([*analysis.mean_and_error(rg.locality(W, (40, 40))),
+            stats.append([*analysis.mean_and_error(rg.locality(W, _lattice(rbm))),
                           *analysis.mean_and_error(rg.participation_ratio(W))])
     return {"fields": np.array(kept), "scale": np.array(scales, np.float32),
             "stats": np.array(stats, np.float32), "epochs": np.array(config["snapshots"])}, {}
@@ -341,15 +359,15 @@ def _explorer_point(config, T):
 EXPLORER_LONG_EPOCHS = (50, 100, experiments.PAPER_RBM["n_iter"])  # of the 200-epoch runs at each temperature
 
 
-def _explorer(points, snapshots, seed, n_jobs, store, progress):
+def _explorer(points, snapshots, seed, n_jobs, store, progress, n_hidden=400, L=experiments.PAPER_L):
     """_explorer_point for each (T, penalty, alpha), cached; one dict per point."""
     store = store or Store()
-    data_names = _data_names([T for T, _, _ in points])
+    data_names = _data_names([T for T, _, _ in points], L=L)
     jobs = []
     for T, penalty, alpha in points:
-        config = _point_config(data_names[T], penalty, alpha, seed, max(snapshots), 400) | {
+        config = _point_config(data_names[T], penalty, alpha, seed, max(snapshots), n_hidden, L) | {
             "snapshots": list(snapshots), "units": EXPLORER_UNITS}
-        jobs.append((config, _label(T, penalty, alpha, seed, max(snapshots), 400) + "-fields", T))
+        jobs.append((config, _label(T, penalty, alpha, seed, max(snapshots), n_hidden, L) + "-fields", T))
     _compute_missing(store, "explorer", jobs, _explorer_point, n_jobs, progress, "explorer fields")
     return [{"T": T, "penalty": penalty, "alpha": alpha} | store.load(artifact_name("explorer", config, label))[0]
             for (T, penalty, alpha), (config, label, _) in zip(points, jobs)]
@@ -380,17 +398,18 @@ def explorer_fields(seed: int = 0, n_jobs: int = 1, store: Store | None = None, 
 
 
 def paper_epochs_by_temperature(temperatures=TEMPERATURES, seed: int = 0, n_jobs: int = 1,
-                                store: Store | None = None, progress: bool = True):
+                                store: Store | None = None, progress: bool = True, **options):
     """The first layer at the paper's L1 strength, trained for the paper's 200 epochs at each
     temperature (one seed); table.attrs["locality_per_epoch"][(T, seed)] is its mean locality
-    after every epoch."""
+    after every epoch. options go to temperature_sweep (n_iter, n_hidden, L)."""
     return temperature_sweep(temperatures, (("l1", experiments.PAPER_RBM["alpha"]),), (seed,),
-                             experiments.PAPER_RBM["n_iter"], n_jobs=n_jobs, store=store, progress=progress)
+                             **({"n_iter": experiments.PAPER_RBM["n_iter"]} | options), n_jobs=n_jobs, store=store,
+                             progress=progress)
 
 
 def measured_by_epoch(temperatures=TEMPERATURES, every: int = MEASURE_EVERY, seed: int = 0,
                       n_iter: int = experiments.PAPER_RBM["n_iter"], n_hidden: int = experiments.PAPER_LAYERS[0],
-                      n_jobs: int = 1, store: Store | None = None, progress: bool = True):
+                      n_jobs: int = 1, store: Store | None = None, progress: bool = True, L: int = experiments.PAPER_L):
     """The runs of paper_epochs_by_temperature again (L1 at the paper's alpha), measured as
     the sweep measures its points after every `every` epochs (held-out AIS log-likelihood among
     them): one row per (T, epoch). Same configuration and seed on one BLAS thread, so the same
@@ -400,9 +419,9 @@ def measured_by_epoch(temperatures=TEMPERATURES, every: int = MEASURE_EVERY, see
 
     store = store or Store()
     alpha = experiments.PAPER_RBM["alpha"]
-    data_names = _data_names(temperatures)
-    jobs = [(_point_config(data_names[T], "l1", alpha, seed, n_iter, n_hidden) | {"measure_every": every},
-             _label(T, "l1", alpha, seed, n_iter, n_hidden) + f"-every{every}", T) for T in temperatures]
+    data_names = _data_names(temperatures, L=L)
+    jobs = [(_point_config(data_names[T], "l1", alpha, seed, n_iter, n_hidden, L) | {"measure_every": every},
+             _label(T, "l1", alpha, seed, n_iter, n_hidden, L) + f"-every{every}", T) for T in temperatures]
     _compute_missing(store, "epochs", jobs, _train_measured, n_jobs, progress, "measured by epoch")
     return pd.concat([pd.DataFrame(store.load(artifact_name("epochs", config, label))[0]).assign(T=T)
                       for config, label, T in jobs], ignore_index=True)
@@ -410,7 +429,8 @@ def measured_by_epoch(temperatures=TEMPERATURES, every: int = MEASURE_EVERY, see
 
 def ais_recheck(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seeds=(0,),
                 ais_seeds=AIS_SEEDS, betas_factor: int = BETAS_FACTOR, n_iter: int = N_EPOCHS,
-                n_hidden: int = 400, n_jobs: int = 1, store: Store | None = None, progress: bool = True):
+                n_hidden: int = 400, n_jobs: int = 1, store: Store | None = None, progress: bool = True,
+                L: int = experiments.PAPER_L):
     """How far the sweep's AIS log-likelihoods can be trusted: the points of temperature_sweep
     for the given training seeds (seed 0 by default), retrained (same trajectories), with ln Z
     estimated again by AIS with other seeds at the sweep's settings and with betas_factor times
@@ -428,15 +448,16 @@ def ais_recheck(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seeds=
         raise ValueError(f"betas_factor must be >= 1, got {betas_factor}")
     if not ais_seeds:
         raise ValueError(f"ais_seeds must name at least one seed, got {ais_seeds!r}")
-    data_names = _data_names(temperatures)
+    data_names = _data_names(temperatures, L=L)
     jobs = []
     for T in temperatures:
         for penalty, alpha in settings:
             alpha = 0.0 if penalty == "none" else alpha
             for seed in seeds:
-                config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden) | {
+                config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden, L) | {
                     "ais_seeds": [seed + offset for offset in ais_seeds], "betas_factor": betas_factor}
-                label = _label(T, penalty, alpha, seed, n_iter, n_hidden) + f"-seeds{len(ais_seeds)}-betas{betas_factor}x"
+                label = (_label(T, penalty, alpha, seed, n_iter, n_hidden, L)
+                         + f"-seeds{len(ais_seeds)}-betas{betas_factor}x")
                 jobs.append((config, label, T, penalty, alpha, seed))
     _compute_missing(store, "aischeck", [(c, l, T) for c, l, T, *_ in jobs], _recheck_ais, n_jobs, progress,
                      "AIS recheck")
@@ -462,7 +483,7 @@ def ais_recheck(temperatures=TEMPERATURES, settings=TEMPERATURE_SETTINGS, seeds=
 def ais_recheck_long(temperatures=TEMPERATURES, **options):
     """ais_recheck of paper_epochs_by_temperature's runs (L1 at the paper's alpha, 200 epochs)."""
     return ais_recheck(temperatures, (("l1", experiments.PAPER_RBM["alpha"]),),
-                       n_iter=experiments.PAPER_RBM["n_iter"], **options)
+                       **({"n_iter": experiments.PAPER_RBM["n_iter"]} | options))
 
 
 def ais_flagged(check, n_sigma: float = 4.0):
