@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deeprg import analysis, cli, exact, experiments, ising, probes, sweep
+from deeprg import analysis, cli, converge, exact, experiments, ising, probes, sweep
 from deeprg.rbm import spins_to_visible
 from deeprg.store import Store
 
@@ -361,19 +361,29 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
                           (sweep, ("penalty_sweep", "temperature_sweep", "fine_temperature_sweep",
                                    "negligible_penalty_control", "ordered_phase", "appendix_data_set",
                                    "paper_epochs_by_temperature", "measured_by_epoch", "ais_recheck",
-                                   "ais_recheck_long", "ais_recheck_flagged"))):
+                                   "ais_recheck_long", "ais_recheck_flagged")),
+                          (converge, ("train", "paper_evaluation", "converged_evaluation"))):
         for name in names:
             monkeypatch.setattr(module, name, lambda *a, name=name, **k: calls.append((name, a, k)))
+    monkeypatch.setattr(experiments, "network_mcrg", lambda *a, **k: calls.append(("network_mcrg", a, k)))
     for _, step in cli._steps(tiny=False):
         step()
-    assert len(calls) == len(cli._steps()) == 23
-    assert all(not args and set(kwargs) <= {"n_jobs", "with_control"} for _, args, kwargs in calls), calls
+    assert len(cli._steps()) == 26 and len(cli._steps(tiny=True)) == 24
+    runs = [(k["T"], k["seed"]) for name, _, k in calls if name == "train"]
+    assert sorted(runs) == sorted((T, s) for T in converge.TEMPERATURES for s in converge.SEEDS)
+    assert all(set(k) <= {"T", "seed", "progress"} for name, _, k in calls if name == "train")
+    assert sum(name == "paper_evaluation" for name, _, _ in calls) == 3
+    others = [(name, args, kwargs) for name, args, kwargs in calls
+              if name not in ("train", "paper_evaluation", "converged_evaluation")]
+    assert len(others) == 24
+    assert all(not args and set(kwargs) <= {"n_jobs", "with_control"} for _, args, kwargs in others), others
 
     toy = lambda L, **k: experiments.IsingData(np.ones((1, L, L)), {}, "toy")  # noqa: E731
     monkeypatch.setattr(experiments, "ising_samples", toy)
     calls.clear()
     for _, step in cli._steps(tiny=True):
         step()
+    assert not {"paper_evaluation", "converged_evaluation", "network_mcrg"} & {name for name, _, _ in calls}
     for name, args, kwargs in calls:
         size = kwargs.get("L") or kwargs["data"].configs.shape[-1]
         assert size == (3 if name.startswith("trace") else cli.TINY["L"]), name
@@ -401,8 +411,8 @@ def test_reproduce_tiny_runs_every_step_into_deeprg_data(tmp_path):
     store = Store(tmp_path)
     names = sorted(p.stem for p in tmp_path.glob("*.json"))
     assert sorted(p.stem for p in tmp_path.glob("*.npz")) == names
-    assert _kinds(names) == ["aischeck", "dbn", "epochs", "flow", "ising", "ordered", "sklearn", "sweep", "tables",
-                             "trace", "validation"]
+    assert _kinds(names) == ["aischeck", "converged", "dbn", "epochs", "flow", "ising", "ordered", "sklearn", "sweep",
+                             "tables", "trace", "validation"]
     for name in names:  # every artifact whole (its checksum holds), on the toy lattice
         config = store.load(name)[1]["config"]
         assert not name.startswith("ising-") or config["L"] == cli.TINY["L"], name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from . import experiments, sweep
+from . import converge, experiments, sweep
 
 
 def _sample(args):
@@ -53,6 +53,8 @@ def _steps(tiny: bool = False) -> list:
     exact = sizes(L=3, hidden=(1, 2), seeds=TINY["seeds"])
     flow = sizes(L=TINY["L"], temperatures=(1.5, 3.5), hidden=(TINY["n_hidden"],), n_train=100, n_start=50,
                  steps=(0, 1, 2))
+    converged = sizes(L=TINY["L"], recipe={"n_components": TINY["n_hidden"]},
+                      schedule={"max_epochs": TINY["n_iter_long"], "check_every": 1})
     return [
         ("paper data set", lambda: experiments.ising_samples(**lattice)),
         ("held-out samples", lambda: experiments.held_out_samples(**lattice)),
@@ -86,7 +88,15 @@ def _steps(tiny: bool = False) -> list:
         ("RBM flow in Iso, Shiba and Yokoo's setting",
          lambda: (experiments.rbm_flow(**flow, rbm_params=experiments.ISO_RBM | {"n_iter": 1}, thermometer=True)
                   if tiny else experiments.iso_flow())),
-    ]
+        ("first layers trained to the stopping rule (one at a time, resumable)",
+         lambda: [converge.train(T=T, seed=seed, progress=True, **converged)
+                  for seed in (TINY["seeds"] if tiny else converge.SEEDS) for T in converge.TEMPERATURES]),
+    ] + ([] if tiny else [  # these two judge the paper-sized networks only
+        ("first layers judged: sandwich, own samples, fields",
+         lambda: ([converge.paper_evaluation(name) for name in ("L1", "L2", "none")]
+                  + [converge.converged_evaluation(T, seed) for T in converge.TEMPERATURES for seed in converge.SEEDS])),
+        ("MCRG of the networks", lambda: experiments.network_mcrg()),
+    ])
 
 
 def _reproduce(args):
