@@ -274,3 +274,35 @@ def paper_evaluation(penalty: str = "L1", seed: int = 0, store: Store | None = N
 
     config = {"dbn_first_layer": penalty, "seed": seed, "rbm_params": experiments.PAPER_RBM}
     return _evaluation("paper", config, f"{penalty.lower()}-seed{seed}", weights, experiments.PAPER_T, seed, store)
+
+
+def comparison(temperatures=TEMPERATURES, store: Store | None = None):
+    """KL (nats per configuration) of the first layers at each temperature beside the baselines:
+    baseline_table's columns; the paper's CD-1 training for 20 epochs without a penalty and at
+    the paper's L1 strength (the temperature sweep, (mean, standard error) over its seeds); the
+    paper's L1 run for its 200 epochs (one seed, AIS as the sweep estimated it); and the
+    PCD-10 reference runs (finished only: (mean, standard error) over their seeds, or the one run's
+    value and AIS error), with how many there are and whether all stopped by the rule."""
+    import pandas as pd
+
+    from . import analysis, sweep
+
+    baselines_at = baseline_table(temperatures, store=store)
+    short = analysis.with_kl(sweep.temperature_sweep(temperatures, progress=False, store=store))
+    long = analysis.with_kl(sweep.paper_epochs_by_temperature(temperatures, progress=False, store=store))
+    runs = finished(temperatures, store=store)
+    last = runs.sort_values("epoch").groupby(["T", "seed"]).tail(1)
+    paper_alpha = experiments.PAPER_RBM["alpha"]
+    rows = []
+    for T, row in baselines_at.iterrows():
+        at, run, mine = (frame[np.isclose(frame["T"].to_numpy(float), T)] for frame in (short, long, last))
+        none, l1 = at[at["penalty"] == "none"], at[(at["penalty"] == "l1") & (at["alpha"] == paper_alpha)]
+        reference = (np.nan if len(mine) == 0 else analysis.mean_and_error(mine["kl"]) if len(mine) > 1
+                     else (float(mine["kl"].iloc[0]), float(mine["log_likelihood_error"].iloc[0])))
+        rows.append(row.to_dict() | {
+            "CD-1, 20 epochs, none": analysis.mean_and_error(none["kl"]),
+            "CD-1, 20 epochs, L1": analysis.mean_and_error(l1["kl"]),
+            "CD-1, 200 epochs, L1": (float(run["kl"].iloc[0]), float(run["log_likelihood_error"].iloc[0])),
+            "PCD-10 reference": reference, "reference runs": len(mine),
+            "all stopped by the rule": bool(len(mine)) and bool(mine["converged"].all())})
+    return pd.DataFrame(rows, index=baselines_at.index)
