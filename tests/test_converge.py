@@ -119,3 +119,13 @@ def test_finished_lists_stored_runs_only(finished):
     np.testing.assert_array_equal(table["kl"], arrays["kl"])
     assert (table["epochs"] == sidecar["info"]["epochs"]).all()
     assert converge.finished(store=store).empty  # no run of the paper's size there
+
+
+def test_check_scatter_is_the_rms_step_of_the_second_half():
+    import pandas as pd
+
+    runs = pd.DataFrame({"T": 2.0, "seed": 0, "epoch": [10, 20, 30, 40, 50, 60], "kl": [9.0, 5.0, 4.0, 6.0, 3.0, 7.0],
+                         "log_likelihood_error": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]})
+    got = converge.check_scatter(runs).loc[(2.0, 0)]
+    assert got["scatter"] == pytest.approx(np.sqrt((3**2 + 4**2) / 2))  # epochs 40, 50, 60
+    assert got["ais_error"] == pytest.approx(0.35)

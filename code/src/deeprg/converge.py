@@ -230,6 +230,21 @@ def finished(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None,
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+def check_scatter(runs) -> "pandas.DataFrame":
+    """Per run of `finished`: the root-mean-square change of the KL between successive checks
+    over the second half of the run, beside the median AIS error of a check (nats). The stopping
+    rule sees only the latter; where the former is much larger, the model's own fluctuation
+    between checks, not the estimate's error, decides when the rule fires."""
+    import pandas as pd
+
+    rows = {}
+    for (T, seed), run in runs.sort_values("epoch").groupby(["T", "seed"]):
+        late = run[run["epoch"] > run["epoch"].max() / 2]
+        rows[(T, seed)] = {"scatter": float(np.sqrt(np.mean(np.diff(late["kl"]) ** 2))) if len(late) > 1 else np.nan,
+                           "ais_error": float(run["log_likelihood_error"].median())}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["T", "seed"])
+
+
 def baseline_table(temperatures=TEMPERATURES, widths=(1, 2, 4, 8), mixture_temperatures=(2.0,), store: Store | None = None):
     """baselines.table at the paper's size, with the two-state product mixture fitted on the
     training set at each of mixture_temperatures and scored on its held-out samples (the data
