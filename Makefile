@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 QUARTO ?= $(shell command -v quarto 2>/dev/null || echo $(BIN)/quarto)
 
-.PHONY: report test verify reproduce benchmark clean
+.PHONY: report test verify reproduce benchmark mutation clean
 
 $(STAMP): code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ benchmark: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e "./code[bench]"
 	NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python code/benchmarks/ising.py
 	$(BIN)/python code/benchmarks/rbm.py
+
+# Mutation testing (mutmut 3) of the core modules, run in a copy of the package and tests in
+# $(MUTATION_DIR), never in this tree; triage in code/MUTATION.md. By default 40 mutants a module
+# (the same ones each time; about 30 minutes, less when verdicts are reused); all ~6,800:
+# MUTATION_ARGS="--sample 0" (hours); some modules: MUTATION_ARGS="--modules fmt.py store.py".
+MUTATION_DIR ?= /tmp/deeprg-mutation
+MUTATION_ARGS ?= --sample 40
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e "./code[mutation]"
+	nice -n 10 $(BIN)/python mutation/run.py --dir $(MUTATION_DIR) $(MUTATION_ARGS)
 
 clean:
 	rm -rf _book .quarto

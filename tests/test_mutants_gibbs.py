@@ -1,0 +1,20 @@
+"""deeprg.gibbs: cases that kill mutants the other tests let survive (mutation/run.py, code/MUTATION.md)."""
+
+import numpy as np
+import pytest
+
+from deeprg import exact, gibbs
+
+
+def test_the_exact_row_of_compare():
+    """energy and specific heat from Kaufman's formulas, nn_correlation = -e/2, all without error."""
+    L, T = 4, 2.5
+    rng = np.random.default_rng(0)
+    data = rng.choice(np.array([-1, 1], np.int8), size=(40, L, L))
+    W = 0.1 * rng.normal(size=(3, L * L))
+    table = gibbs.compare(W, np.zeros(3), np.zeros(L * L), data, T, n_chains=2, n_sweeps=80, every=10)
+    u = exact.energy_per_spin(L, T)
+    row = table.loc["exact"]
+    assert row["energy"] == pytest.approx(u, rel=1e-12) and row["energy_error"] == 0
+    assert row["specific_heat"] == pytest.approx(exact.specific_heat_per_spin(L, T), rel=1e-12)
+    assert row["nn_correlation"] == pytest.approx(-u / 2, rel=1e-12) and row["nn_correlation_error"] == 0
