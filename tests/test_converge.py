@@ -129,3 +129,19 @@ def test_check_scatter_is_the_rms_step_of_the_second_half():
     got = converge.check_scatter(runs).loc[(2.0, 0)]
     assert got["scatter"] == pytest.approx(np.sqrt((3**2 + 4**2) / 2))  # epochs 40, 50, 60
     assert got["ais_error"] == pytest.approx(0.35)
+
+
+def test_runs_and_evaluations_are_stored_under_their_kinds_in_the_given_store(finished, monkeypatch, tmp_path):
+    """The finished run is stored as a 'converged' artifact and an evaluation as an 'evaluation'
+    one, both in the store they were given (never in the default one), with the store passed on
+    to evaluate (which loads the data sets from it)."""
+    (arrays, _), store = finished
+    assert [p.name.split("-")[0] for p in store.root.glob("converged-*.npz")] == ["converged"]
+    monkeypatch.setenv("DEEPRG_DATA", str(tmp_path / "default-store"))
+    monkeypatch.setattr(converge, "evaluate", lambda W, b, c, T, seed, store: (
+        {"x": np.zeros(1)}, {"T": T, "seed": seed, "store": str(store.root)}))
+    weights = lambda: (arrays["W"], arrays["b"], arrays["c"])  # noqa: E731
+    _, info = converge._evaluation("tiny", {"label": "tiny"}, "run", weights, 2.451, 0, store)
+    assert info == {"T": 2.451, "seed": 0, "store": str(store.root)}
+    assert len(list(store.root.glob("evaluation-tiny-run-*.npz"))) == 1
+    assert not (tmp_path / "default-store").exists()
