@@ -395,6 +395,7 @@ def test_reproduce_tiny_refuses_to_write_into_the_repository(monkeypatch):
         cli.main(["reproduce", "--tiny"])
 
 
+@pytest.mark.slow  # two whole tiny recomputes in subprocesses (~40 s); CI runs the slow tests
 def test_reproduce_tiny_runs_every_step_into_deeprg_data(tmp_path):
     """`deeprg reproduce --tiny` (a new process: its joblib workers see its $DEEPRG_DATA) runs
     all the steps of the real run, two in parallel where the real run is, and leaves every
