@@ -16,6 +16,11 @@ def check_size(value, name: str = "L", minimum: int = 2) -> int:
 
 def check_temperature(value, name: str = "T") -> float:
     """A finite float > 0."""
+    return check_positive(value, name)
+
+
+def check_positive(value, name: str) -> float:
+    """A finite float > 0."""
     try:
         t = float(value)
     except (TypeError, ValueError):

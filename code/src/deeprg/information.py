@@ -44,7 +44,7 @@ from types import SimpleNamespace
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from ._validate import check_size, check_spins
+from ._validate import check_positive, check_size, check_spins
 
 LN2 = np.log(2.0)
 
@@ -68,16 +68,6 @@ class InformationEstimate:
 
 def _check_folds(n_folds):
     return check_size(n_folds, "n_folds", minimum=2)
-
-
-def _check_positive(value, name):
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}") from None
-    if not np.isfinite(x) or x <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return x
 
 
 def _log2_marginal(train, test, classes):
@@ -113,7 +103,7 @@ def mutual_information(labels, features, *, n_folds: int = 5, C: float = 1.0, se
     if X.ndim != 2 or len(X) != len(y) or X.shape[1] == 0:
         raise ValueError(f"features must have shape ({len(y)}, d >= 1), got {X.shape}")
     n_folds = _check_folds(n_folds)
-    C = _check_positive(C, "C")
+    C = check_positive(C, "C")
     g = np.arange(len(y)) if groups is None else np.asarray(groups)
     if g.shape != y.shape:
         raise ValueError(f"groups must have shape {y.shape}, got {g.shape}")
