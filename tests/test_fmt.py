@@ -141,3 +141,8 @@ def test_t_test_prints_difference_t_dof_and_p():
     text = fmt.t_test({"difference": 52.3, "error": 16.1, "t": 3.25, "dof": 3.4, "p": 0.0391})
     assert text == f"52{S}±{S}16 (Welch's t{S}={S}3.2, 3.4 degrees of freedom, p{S}={S}0.039)"
     assert fmt.t_test({"difference": 1.0, "error": 0.1, "t": 10.0, "dof": 4.0, "p": 0.00012}).endswith(f"p{S}<{S}0.001)")
+
+
+def test_listing_joins_items_as_prose():
+    assert fmt.listing([]) == "" and fmt.listing(["a"]) == "a" and fmt.listing([1, 2]) == "1 and 2"
+    assert fmt.listing(["17", "10", "1"]) == "17, 10 and 1"

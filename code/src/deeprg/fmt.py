@@ -104,6 +104,12 @@ class Math(str):
         return str(self)
 
 
+def listing(items) -> str:
+    """Items as prose: 'a', 'a and b', 'a, b and c'."""
+    items = [str(x) for x in items]
+    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def t_test(result: dict) -> Math:
     """analysis.welch's result as 'difference ± error (t = .., ν = .. degrees of freedom, p = ..)'."""
     p = result["p"]
