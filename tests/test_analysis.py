@@ -143,6 +143,91 @@ def test_difference_adds_errors_in_quadrature():
     assert analysis.difference((3.0, 3.0), (1.0, 4.0)) == (2.0, 5.0)
 
 
+def test_ratio_adds_relative_errors_in_quadrature():
+    # 6 ± 0.3 over 2 ± 0.1: both 5 % relative errors, so 3 ± 3 * 0.05 * sqrt(2)
+    r, e = analysis.ratio((6.0, 0.3), (2.0, 0.1))
+    assert r == 3.0 and e == pytest.approx(0.15 * np.sqrt(2), rel=1e-14)
+    assert analysis.ratio((6.0, 0.0), (2.0, 0.0)) == (3.0, 0.0)
+    r, e = analysis.ratio((-6.0, 0.3), (2.0, 0.1))  # the error stays positive
+    assert r == -3.0 and e == pytest.approx(0.15 * np.sqrt(2), rel=1e-14)
+
+
+def test_margin_counts_combined_standard_errors():
+    assert analysis.margin((5.0, 3.0), (1.0, 4.0)) == pytest.approx(0.8)  # 4 / sqrt(9 + 16)
+    assert analysis.margin((1.0, 0.0), (3.0, 0.5)) == -4.0  # an exact value against a measurement
+
+
+def test_mean_where_and_mean_change_select_rows_by_column_values():
+    rows = _seed_rows()
+    assert analysis.mean_where(rows, "locality", penalty="l1", alpha=1e-3) == (
+        pytest.approx(0.51), pytest.approx(0.01 / np.sqrt(3)))
+    assert analysis.mean_where(rows, "locality", penalty="l1")[0] == pytest.approx(0.31)  # both alphas
+    later = rows.assign(locality=rows["locality"] + np.where(rows["penalty"] == "l1", 0.1, 0.0))
+    change, error = analysis.mean_change(rows, later, "locality", penalty="l1", alpha=1e-3)
+    assert change == pytest.approx(0.1) and error == pytest.approx(np.sqrt(2) * 0.01 / np.sqrt(3))
+    assert analysis.mean_change(rows, later, "locality", penalty="none", alpha=0.0)[0] == 0.0
+
+
+def _kl_stats():
+    """A table of means and errors by (setting, T): a control and three settings at T = 1."""
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples([("c", 1.0), ("a", 1.0), ("b", 1.0), ("d", 1.0)], names=["setting", "T"])
+    return pd.DataFrame({"mean": [20.0, 17.0, 14.0, 25.0], "error": [0.6, 0.8, 0.8, 1.0]}, index=index)
+
+
+def test_row_difference_and_below_reference():
+    stats = _kl_stats()
+    d, e = analysis.row_difference(stats, ("a", 1.0), ("c", 1.0))
+    assert d == -3.0 and e == pytest.approx(1.0)  # sqrt(0.8^2 + 0.6^2)
+    pairs = [((name, 1.0), ("c", 1.0)) for name in ("a", "b", "d")]
+    # a lies 3 combined errors below the control, b 6, d 5 / 1.166 = 4.3 above
+    found, (largest, key) = analysis.below_reference(stats, pairs)
+    assert found == [("b", 1.0)] and key == ("b", 1.0) and largest == pytest.approx(6.0)
+    assert analysis.below_reference(stats, pairs, n_sigma=2.0)[0] == [("a", 1.0), ("b", 1.0)]
+    found, (largest, key) = analysis.below_reference(stats, pairs[:1])
+    assert found == [] and key == ("a", 1.0) and largest == pytest.approx(3.0)
+
+
+def test_against_value_sides_by_n_sigma_standard_errors():
+    stats = _kl_stats()
+    keys = [("a", 1.0), ("b", 1.0), ("d", 1.0)]
+    # (20 - mean) / error: a 3.75, b 7.5, d -5
+    assert analysis.against_value(stats, keys, 20.0) == {("a", 1.0): 0, ("b", 1.0): 1, ("d", 1.0): -1}
+    assert analysis.against_value(stats, keys, 20.0, n_sigma=3.0)[("a", 1.0)] == 1
+    assert analysis.against_value(stats, keys, 20.0, n_sigma=8.0) == dict.fromkeys(keys, 0)
+
+
+def test_peak_and_its_margin_over_grid_neighbours():
+    import pandas as pd
+
+    stats = pd.DataFrame({"mean": [0.1, 0.3, 0.5, 0.2], "error": [0.01, 0.02, 0.03, 0.04]},
+                         index=pd.Index([1.0, 2.0, 3.0, 4.0], name="T"))
+    top = analysis.peak(stats)
+    # neighbours: 0.2 / sqrt(0.03^2 + 0.02^2) = 5.547 (T = 2) and 0.3 / 0.05 = 6 (T = 4)
+    assert (top.at, top.mean, top.error) == (3.0, 0.5, 0.03)
+    assert top.margin == pytest.approx(0.2 / np.hypot(0.03, 0.02))
+    edge = analysis.peak(stats.iloc[::-1].iloc[:2])  # grid 4, 3 in that order: the peak at its end
+    assert edge.at == 3.0 and edge.margin == pytest.approx(6.0)
+    assert analysis.peak(stats.iloc[:1]).margin is None
+
+
+def test_above_best_null_and_nulls_beaten():
+    import pandas as pd
+
+    nulls = ("untrained", "random local", "PCA")
+    blocks = pd.DataFrame({"trained": [(0.9, 0.01), (0.55, 0.02)], "untrained": [(0.3, 0.01), (0.2, 0.01)],
+                           "random local": [(0.5, 0.02), (0.5, 0.02)], "PCA": [(0.4, 0.01), (0.52, 0.01)]},
+                          index=pd.MultiIndex.from_tuples([("L1", 3), ("none", 3)]))
+    (d, e), best = analysis.above_best_null(blocks.loc[("L1", 3)], nulls)
+    assert best == "random local" and d == pytest.approx(0.4) and e == pytest.approx(np.hypot(0.01, 0.02))
+    (d, e), best = analysis.above_best_null(blocks.loc[("none", 3)], nulls)
+    assert best == "PCA" and d == pytest.approx(0.03)  # 1.3 combined errors: not beaten
+    beaten = analysis.nulls_beaten(blocks, [("L1", 3), ("none", 3)], nulls)
+    assert beaten == 1 and type(beaten) is int  # a plain int prints as "1" inline
+    assert analysis.nulls_beaten(blocks, [("L1", 3), ("none", 3)], nulls, n_sigma=1.0) == 2
+
+
 def test_between_networks_keeps_cells_that_do_not_vary():
     import pandas as pd
 
@@ -163,3 +248,40 @@ def test_welch_matches_scipy_and_the_satterthwaite_formula():
     assert 2 <= got["dof"] <= 5
     with pytest.raises(ValueError, match="at least 2 values, got 1 and 4"):
         analysis.welch([1.0], b)
+
+
+def test_training_curve_and_plateau_of_a_known_curve():
+    """The plateau of 0, 1, ..., 99 over the last 50 epochs is 50..99: mean 74.5 and, with
+    ddof = 0, standard deviation sqrt((50^2 - 1) / 12) (that of 50 consecutive integers)."""
+    history = [{"pseudo_likelihood": float(e), "sparsity": 0.0} for e in range(100)]
+    curve = analysis.training_curve(history, "pseudo_likelihood")
+    assert curve.tolist() == list(range(100))
+    assert analysis.PLATEAU_EPOCHS == 50
+    mean, std = analysis.plateau(curve)
+    assert mean == 74.5 and std == pytest.approx(np.sqrt((50**2 - 1) / 12), rel=1e-14)
+    assert analysis.plateau(curve, n=2) == (98.5, 0.5)
+    assert analysis.plateau([3.0, 5.0], n=50) == (4.0, 1.0)  # fewer epochs than n: all of them
+
+
+def test_area_in_sites_scales_mean_and_error():
+    assert analysis.area_in_sites((0.01, 0.002), 1600) == (16.0, 3.2)
+    # a 2 x 2 block of equal weights covers exactly 4 of the 1600 sites
+    area, _ = analysis.area_in_sites((analysis.block_reference(2)["participation"], 0.0), 1600)
+    assert area == pytest.approx(4.0)
+
+
+def test_sample_std_undoes_the_standard_error():
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    assert analysis.sample_std(analysis.mean_and_error(x), len(x)) == pytest.approx(np.sqrt(2.5), rel=1e-14)
+    assert analysis.sample_std((0.0, 0.1), 4) == pytest.approx(0.2)
+
+
+def test_bracketing_keeps_the_flows_whose_ends_straddle_T():
+    import pandas as pd
+
+    index = pd.MultiIndex.from_tuples([("rbm mean-field", 16.0), ("rbm mean-field", 64.0),
+                                       ("rbm sampled", 16.0), ("rbm sampled", 64.0)], names=["method", "hidden"])
+    ends = pd.DataFrame([[1.5, 3.0], [1.5, 2.0], [2.4, 2.6], [2.3, 2.5]], index=index, columns=[1.0, 4.0])
+    assert analysis.bracketing(ends, 2.5) == [("rbm mean-field", 16.0), ("rbm sampled", 16.0), ("rbm sampled", 64.0)]
+    assert analysis.bracketing(ends, 2.0) == [("rbm mean-field", 16.0), ("rbm mean-field", 64.0)]  # ends inclusive
+    assert analysis.bracketing(ends, 5.0) == []

@@ -111,6 +111,18 @@ def test_entropy_equals_enumeration(T):
     assert 12 * exact.entropy_per_spin(4, T, m=3) == pytest.approx(-(p * np.log(p)).sum(), rel=1e-10)
 
 
+@pytest.mark.parametrize("T", [1.5, 2.5, 4.0])
+def test_entropy_of_the_torus_is_that_of_its_boltzmann_distribution(T):
+    configs, p = exact.boltzmann_weights(3, 4, T)
+    assert exact.entropy(4, T, m=3) == pytest.approx(-(p * np.log(p)).sum(), rel=1e-10)
+    assert exact.entropy(40, T) == 1600 * exact.entropy_per_spin(40, T)
+
+
+def test_entropy_approaches_n_ln_2_at_high_temperature_and_vanishes_at_low():
+    assert exact.entropy(4, 1e6) == pytest.approx(16 * np.log(2), rel=1e-9)
+    assert exact.entropy(4, 0.2) == pytest.approx(np.log(2), rel=1e-3)  # two ground states
+
+
 def test_correlation_length_is_minus_inverse_gamma_0_and_diverges_at_t_c():
     from deeprg.exact import _gammas
 

@@ -126,3 +126,39 @@ def test_t_test_prints_difference_t_dof_and_p():
 def test_listing_joins_items_as_prose():
     assert fmt.listing([]) == "" and fmt.listing(["a"]) == "a" and fmt.listing([1, 2]) == "1 and 2"
     assert fmt.listing(["17", "10", "1"]) == "17, 10 and 1"
+
+
+def test_pm_at_prints_one_row_of_a_table_of_means_and_errors():
+    stats = pd.DataFrame({"mean": [0.51, 0.1], "error": [0.01 / math.sqrt(3), 0.0234]},
+                         index=pd.MultiIndex.from_tuples([("l1", 1e-3), ("none", 0.0)]))
+    assert fmt.pm_at(stats, ("l1", 1e-3)) == f"0.510{S}±{S}0.006"
+    assert fmt.pm_at(stats, ("none", 0.0)) == f"0.100{S}±{S}0.023"
+    long = pd.DataFrame({"locality": [0.2346], "locality_error": [0.0123]}, index=pd.Index([2.0], name="T"))
+    assert fmt.pm_at(long, 2.0, "locality", "locality_error") == f"0.235{S}±{S}0.012"
+
+
+def test_pm_cell_reads_one_cell_of_one_table():
+    tables = {"L1": pd.DataFrame({"locality": [(0.4237, 0.0123), (0.5, 0.0097)]}, index=[1, 3]),
+              "none": pd.DataFrame({"locality": [(0.1, 0.02), (0.2, 0.03)]}, index=[1, 3])}
+    assert fmt.pm_cell(tables, "L1", 3, "locality") == f"0.500{S}±{S}0.010"
+    assert fmt.pm_cell(tables, "none", 1, "locality") == f"0.100{S}±{S}0.020"
+
+
+def test_pm_in_errors_counts_standard_errors():
+    assert fmt.pm_in_errors((0.3, 0.1)) == f"0.30{S}±{S}0.10 (3.0 standard errors)"
+    assert fmt.pm_in_errors((-0.0456, 0.0123)) == f"{fmt.MINUS}0.046{S}±{S}0.012 (3.7 standard errors)"
+    assert isinstance(fmt.pm_in_errors((1.0, 1.0)), fmt.Math)
+
+
+def test_clipped_temperature_shows_the_clip_as_a_bound():
+    assert fmt.clipped_temperature(2.2692) == "2.27"
+    assert fmt.clipped_temperature(0.5) == fmt.clipped_temperature(0.3) == "≤ 0.5"
+    assert fmt.clipped_temperature(50.0) == "≥ 50" and fmt.clipped_temperature(49.994) == "49.99"
+    assert fmt.clipped_temperature(0.51) == "0.51"
+    assert fmt.clipped_temperature(7.0, bounds=(1.0, 6.0)) == "≥ 6"
+
+
+def test_flows_among_names_the_flows():
+    flows = [("rbm mean-field", 16.0), ("rbm sampled", 64.0)]
+    assert fmt.flows_among(flows, 6) == "2 of the 6 RBM flows (16 hidden units, mean-field; 64 hidden units, sampled)"
+    assert fmt.flows_among([], 6) == "none of the 6 RBM flows"

@@ -3,6 +3,8 @@ their uncertainties. Each function returns plain numbers or arrays."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from . import baselines, ising, rg
@@ -186,6 +188,107 @@ def difference(a, b):
     return a[0] - b[0], float(np.hypot(a[1], b[1]))
 
 
+def ratio(a, b) -> tuple[float, float]:
+    """(mean, error) of a / b for two (mean, error) pairs with independent errors, to first
+    order: r = a/b with error |r| sqrt((e_b/b)^2 + (e_a/a)^2) (relative errors in quadrature)."""
+    (a_mean, a_err), (b_mean, b_err) = a, b
+    r = a_mean / b_mean
+    return r, abs(r) * np.hypot(b_err / b_mean, a_err / a_mean)
+
+
+def margin(a, b) -> float:
+    """By how many combined standard errors a exceeds b: (a - b) / sqrt(e_a^2 + e_b^2) for two
+    (mean, error) pairs with independent errors (an exact value is (value, 0)); negative when a
+    is below b. Dimensionless."""
+    (a_mean, a_err), (b_mean, b_err) = a, b
+    return float((a_mean - b_mean) / np.hypot(a_err, b_err))
+
+
+def mean_where(table, key, **columns) -> tuple[float, float]:
+    """mean_and_error of column `key` over the rows (seeds) whose columns equal the values given:
+    mean_where(sweep, "locality", penalty="l1", alpha=1e-3)."""
+    rows = np.ones(len(table), dtype=bool)
+    for column, value in columns.items():
+        rows &= (table[column] == value).to_numpy()
+    return mean_and_error(table[key][rows])
+
+
+def mean_change(before, after, key, **columns) -> tuple[float, float]:
+    """(mean, error) of how far the mean over seeds of `key` moves from table `before` to table
+    `after` at the rows given by `columns` (mean_where): a difference of two means, standard
+    errors in quadrature, in the units of `key`."""
+    return difference(mean_where(after, key, **columns), mean_where(before, key, **columns))
+
+
+def row_difference(stats, key, reference) -> tuple[float, float]:
+    """(mean, error) of row `key` minus row `reference` of a table of means and standard errors
+    (over_seeds: columns mean and error), errors in quadrature."""
+    return difference(tuple(stats.loc[key, ["mean", "error"]]), tuple(stats.loc[reference, ["mean", "error"]]))
+
+
+def below_reference(stats, pairs, n_sigma=4.0):
+    """Which rows of a table of means and standard errors (over_seeds) lie below their reference
+    row by more than n_sigma combined standard errors, for (key, reference key) pairs. Returns
+    (those keys in the order given, (largest margin, its key)), the margin being
+    margin(reference, row) = -(row - reference) / combined error (the first key on a tie)."""
+    found, largest = [], None
+    for key, reference in pairs:
+        d = row_difference(stats, key, reference)
+        if -d[0] > n_sigma * d[1]:
+            found.append(key)
+        candidate = (-d[0] / d[1], key)
+        if largest is None or candidate > largest:
+            largest = candidate
+    return found, largest
+
+
+def against_value(stats, keys, value, n_sigma=4.0) -> dict:
+    """Each row `keys` of a table of means and standard errors (over_seeds) against an exact
+    value (no error), by z = margin((value, 0), row) = (value - mean) / error: {key: +1} where the
+    mean lies below the value by more than n_sigma standard errors (z > n_sigma), -1 where above
+    by more (z < -n_sigma), 0 in between. (KL against fair coins: +1 is a better model.)"""
+    sides = {}
+    for key in keys:
+        z = margin((value, 0.0), tuple(stats.loc[key, ["mean", "error"]]))
+        sides[key] = 1 if z > n_sigma else -1 if z < -n_sigma else 0
+    return sides
+
+
+class Peak(NamedTuple):
+    """analysis.peak's result."""
+
+    at: float  # the grid point
+    mean: float
+    error: float
+    margin: float | None  # None: no neighbour on the grid
+
+
+def peak(stats) -> Peak:
+    """The largest mean of a table of means and standard errors over a grid (over_seeds with one
+    index level, in grid order): its grid point, mean and error, and its margin, the smaller of
+    margin(peak, neighbour) over its one or two neighbours on the grid, in combined standard
+    errors (None on a grid of one point)."""
+    at = stats["mean"].idxmax()
+    k = list(stats.index).index(at)
+    rows = [(stats["mean"].iloc[j], stats["error"].iloc[j]) for j in range(len(stats))]
+    z = [margin(rows[k], rows[j]) for j in (k - 1, k + 1) if 0 <= j < len(stats)]
+    return Peak(at, rows[k][0], rows[k][1], min(z) if z else None)
+
+
+def above_best_null(row, nulls, column="trained"):
+    """A score beside its nulls, in a row of (mean, error) cells: ((mean, error) of row[column]
+    minus the best null's, errors in quadrature; the best null's name), the best null being the
+    one of highest mean (the first on a tie)."""
+    best = max(nulls, key=lambda null: row[null][0])
+    return difference(row[column], row[best]), best
+
+
+def nulls_beaten(table, keys, nulls, n_sigma=4.0, column="trained") -> int:
+    """How many rows `keys` of a table of (mean, error) cells have `column` above their best null
+    (above_best_null) by more than n_sigma combined standard errors."""
+    return int(sum(d[0] > n_sigma * d[1] for d, _ in (above_best_null(table.loc[key], nulls, column) for key in keys)))
+
+
 def penalty_onset(table, penalty="l1", key="locality", n_sigma=4.0):
     """The smallest alpha at which `key` of the penalised runs exceeds that of the unpenalised
     runs by n_sigma combined standard errors (means over seeds); None if it never does.
@@ -225,6 +328,43 @@ def majority_flow(flow):
 def span(values, digits=2) -> str:
     """"lowest to highest" of some values, for the prose."""
     return f"{np.min(values):.{digits}f} to {np.max(values):.{digits}f}"
+
+
+def bracketing(ends, T: float) -> list[tuple]:
+    """The flows of a flow_ends table, as its (method, hidden) row keys in table order, whose end
+    points over all starts lie on both sides of the temperature T: min <= T <= max."""
+    return [key for key, row in ends.iterrows() if row.min() <= T <= row.max()]
+
+
+PLATEAU_EPOCHS = 50  # the last epochs of training over which a training curve's plateau is summarised
+
+
+def training_curve(history, key: str) -> np.ndarray:
+    """One quantity per epoch, in its own units, from a layer's training history (a list of
+    per-epoch dicts: experiments.paper_dbn(...).history[layer])."""
+    return np.array([h[key] for h in history])
+
+
+def plateau(curve, n: int = PLATEAU_EPOCHS) -> tuple[float, float]:
+    """Mean and standard deviation (ddof = 0: how far the values fluctuate, not an error of the
+    mean) of the last n values of a training curve, in its units: where stochastic training
+    settles, and how much it still moves there."""
+    tail = np.asarray(curve)[-n:]
+    return tail.mean(), tail.std()
+
+
+def area_in_sites(participation, n_sites: int) -> tuple[float, float]:
+    """A (mean, error) participation ratio, the fraction of the lattice a field effectively
+    covers (rg.participation_ratio), as a number of sites: both times n_sites."""
+    mean, error = participation
+    return mean * n_sites, error * n_sites
+
+
+def sample_std(pair, n: int) -> float:
+    """The standard deviation (ddof = 1) of the n values whose (mean, standard error of the mean)
+    is `pair` (mean_and_error): error x sqrt(n), in the values' units. Over training seeds, the
+    scatter between networks that training again would show."""
+    return pair[1] * np.sqrt(n)
 
 
 def coin_kl(L: int, T: float) -> float:

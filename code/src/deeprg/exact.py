@@ -148,6 +148,13 @@ def entropy_per_spin(L: int, T: float, m: int | None = None) -> float:
     return log_partition(n, T, m) / (m * n) + energy_per_spin(n, T, m) / T
 
 
+def entropy(L: int, T: float, m: int | None = None) -> float:
+    """Exact entropy S = N s(T) of the Boltzmann distribution of the m x L torus (m = L by
+    default), in nats per configuration: -S is the best mean log-likelihood any model can reach."""
+    rows, n = _torus(L, m)
+    return rows * n * entropy_per_spin(L, T, m)
+
+
 def correlation_length(T: float) -> float:
     """Exact correlation length of the infinite square lattice above T_c, in lattice spacings:
     1/xi = ln coth K - 2K = -gamma_0 (the decay of the row-to-row correlation, from the largest

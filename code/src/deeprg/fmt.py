@@ -110,6 +110,12 @@ def listing(items) -> str:
     return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def pm_at(stats, key, mean: str = "mean", error: str = "error") -> str:
+    """pm of one row of a table of means and errors: row `key`, columns `mean` and `error`
+    (analysis.over_seeds names them so): pm_at(stats, ("l1", 1e-3, 2.451))."""
+    return pm(stats.loc[key, mean], stats.loc[key, error])
+
+
 def t_test(result: dict) -> Math:
     """analysis.welch's result as 'difference ± error (t = .., ν = .. degrees of freedom, p = ..)'."""
     p = result["p"]
@@ -155,6 +161,34 @@ def penalty(name: str, alpha: float | None = None) -> Math:
     """'L1 at $2 \\times 10^{-4}$', 'L2 at $10^{-3}$' or 'none'."""
     label = PENALTIES.get(name, name)
     return Math(label if name == "none" or alpha is None else f"{label} at {power10(alpha)}")
+
+
+def pm_cell(tables, name, row, column) -> str:
+    """pm of the (value, error) cell tables[name].loc[row, column]: one cell of one of several
+    tables of the same layout, e.g. one network summary per penalty, by layer."""
+    return pm(tables[name].loc[row, column])
+
+
+def pm_in_errors(pair) -> Math:
+    """A (difference, error) pair (analysis.difference) as 'd ± e (k standard errors)', with
+    k = |d| / e to one decimal: how many combined standard errors separate two measurements."""
+    d, e = pair
+    return Math(f"{pm(d, e)} ({num(abs(d) / e, 1)} standard errors)")
+
+
+def clipped_temperature(T: float, bounds=(0.5, 50.0)) -> str:
+    """A temperature estimate to two decimals, or '≤ 0.5' / '≥ 50' at or beyond the ends of the
+    range it was clipped to (bounds: exact.temperature_from_energy's T_range)."""
+    low, high = bounds
+    return f"≤ {low:g}" if T <= low else f"≥ {high:g}" if T >= high else f"{T:.2f}"
+
+
+def flows_among(flows, total: int) -> str:
+    """Some of the RBM flows of an analysis.flow_ends table, given as (method, hidden) row keys,
+    as prose: '2 of the 6 RBM flows (16 hidden units, mean-field; 64 hidden units, sampled)', or
+    'none of the 6 RBM flows'."""
+    names = [f"{int(hidden)} hidden units, {method.removeprefix('rbm ')}" for method, hidden in flows]
+    return f"{len(names)} of the {total} RBM flows ({'; '.join(names)})" if names else f"none of the {total} RBM flows"
 
 
 def _cell(x, format=None) -> str:

@@ -167,6 +167,9 @@ def oddness(unit_fn, configs) -> np.ndarray:
     return np.divide(odd, odd + even, out=np.full(odd.shape, np.nan), where=odd + even > 0)
 
 
+NULLS = ("untrained", "random local", "PCA")  # block_match_with_nulls's null columns, beside "trained"
+
+
 def block_match_with_nulls(dbn, configs, train_configs, seed=0) -> "pandas.DataFrame":
     """Per layer, the mean best_block_match (b = L / sqrt(units), ± standard error over units)
     of the network's responsive units (responsive_units) and of three nulls: the untrained
