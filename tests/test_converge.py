@@ -67,8 +67,8 @@ def test_an_interrupted_run_resumes_to_the_same_bits(finished, tmp_path, monkeyp
     store = Store(tmp_path)
     save, calls = converge._Checkpoints.save, []
 
-    def interrupt(self, rbm, rows):
-        save(self, rbm, rows)
+    def interrupt(self, rbm, rows, judged):
+        save(self, rbm, rows, judged)
         calls.append(rbm.n_epochs_)
         if len(calls) == 3:
             raise KeyboardInterrupt
@@ -84,7 +84,48 @@ def test_an_interrupted_run_resumes_to_the_same_bits(finished, tmp_path, monkeyp
         arrays, _ = converge.train(T=2.451, seed=0, store=store, progress=False, **TINY)
     for key in reference:
         np.testing.assert_array_equal(arrays[key], reference[key], err_msg=key)
+    for got, want in zip(converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY),
+                         converge.weights(T=2.451, seed=0, store=finished[1], progress=False, **TINY)):
+        np.testing.assert_array_equal(got, want)
     assert not list((tmp_path / "checkpoints").glob("*"))
+
+
+def test_weights_missing_from_the_store_are_trained_again_to_the_same_bits(finished, tmp_path):
+    """Only seed 0's weights are committed: the others are regenerated from the run's seed."""
+    _, store = finished
+    want = converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY)
+    copy = Store(tmp_path)
+    for path in store.root.glob("*"):
+        if path.is_file() and not path.name.startswith("weights-converged"):
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    got = converge.weights(T=2.451, seed=0, store=copy, progress=False, **TINY)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_a_check_judges_the_mean_of_the_epochs_since_the_one_before(tmp_path):
+    """The first check of a run (epochs 1-2, exact ln Z) is the held-out log-likelihood of the
+    mean of the parameters after epochs 1 and 2, computed here by training a copy by hand; and
+    the weights a run returns are its last check's mean."""
+    from deeprg import experiments
+    from deeprg.rbm import RBM, set_parameters, spins_to_visible
+
+    store = Store(tmp_path)
+    short = TINY | {"schedule": TINY["schedule"] | {"max_epochs": 2}}
+    arrays, _ = converge.train(T=2.451, seed=0, store=store, progress=False, **short)
+    X = spins_to_visible(experiments.ising_samples(L=4, T=2.451, n_samples=1000, store=store, progress=False).configs)
+    held = spins_to_visible(experiments.held_out_samples(2.451, L=4, store=store).configs, np.float64)
+    rbm, after = RBM(random_state=0, n_iter=1, **converge.RECIPE | TINY["recipe"]), []
+    for epoch in range(2):
+        rbm.learning_rate = converge.learning_rate(0.01, epoch, 10)
+        rbm.partial_fit(X)
+        after.append([p.copy() for p in (rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_)])
+    mean = [(a + b) / 2 for a, b in zip(*after)]
+    assert not np.allclose(mean[0], after[1][0])  # the mean is not the last iterate
+    want = set_parameters(RBM(6), *mean).log_likelihood(held)
+    assert arrays["log_likelihood"][0] == pytest.approx(want, abs=1e-9)
+    for got, expected in zip(converge.weights(T=2.451, seed=0, store=store, progress=False, **short), mean):
+        np.testing.assert_array_equal(got, expected.astype(np.float32))
 
 
 def test_evaluation_brackets_the_exact_likelihood_of_a_tiny_model(finished):
@@ -94,8 +135,8 @@ def test_evaluation_brackets_the_exact_likelihood_of_a_tiny_model(finished):
     from deeprg import experiments
     from deeprg.rbm import RBM, set_parameters, spins_to_visible
 
-    (arrays, _), store = finished
-    W, b, c = (arrays[k].astype(np.float64) for k in "Wbc")
+    _, store = finished
+    W, b, c = (p.astype(np.float64) for p in converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY))
     settings = {"ais": {"n_betas": 2000, "schedule": "salakhutdinov", "n_chains": 200, "dtype": "float64"},
                 "raise_rows": 40, "gibbs": {"n_chains": 20, "n_sweeps": 200, "every": 2}}
     out, info = converge.evaluate(W, b, c, T=2.451, L=4, seed=0, store=store, settings=settings)
@@ -135,13 +176,35 @@ def test_runs_and_evaluations_are_stored_under_their_kinds_in_the_given_store(fi
     """The finished run is stored as a 'converged' artifact and an evaluation as an 'evaluation'
     one, both in the store they were given (never in the default one), with the store passed on
     to evaluate (which loads the data sets from it)."""
-    (arrays, _), store = finished
-    assert [p.name.split("-")[0] for p in store.root.glob("converged-*.npz")] == ["converged"]
+    _, store = finished
+    assert len(list(store.root.glob("converged-*.npz"))) == len(list(store.root.glob("weights-converged-*.npz"))) == 1
+    W, b, c = converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY)
     monkeypatch.setenv("DEEPRG_DATA", str(tmp_path / "default-store"))
     monkeypatch.setattr(converge, "evaluate", lambda W, b, c, T, seed, store: (
         {"x": np.zeros(1)}, {"T": T, "seed": seed, "store": str(store.root)}))
-    weights = lambda: (arrays["W"], arrays["b"], arrays["c"])  # noqa: E731
+    weights = lambda: (W, b, c)  # noqa: E731
     _, info = converge._evaluation("tiny", {"label": "tiny"}, "run", weights, 2.451, 0, store)
     assert info == {"T": 2.451, "seed": 0, "store": str(store.root)}
     assert len(list(store.root.glob("evaluation-tiny-run-*.npz"))) == 1
     assert not (tmp_path / "default-store").exists()
+
+
+def test_runs_judged_by_the_iterate_keep_the_names_they_were_stored_under():
+    """averaged=False leaves the key out of the config (the first runs were stored before it
+    existed), so the committed first runs are still found; the default names the key."""
+    plain, _, _ = converge._spec(2.451, 0, None, {"averaged": False}, 40, 20_000)
+    averaged, _, _ = converge._spec(2.451, 0, None, None, 40, 20_000)
+    assert "averaged" not in plain["schedule"] and averaged["schedule"]["averaged"] is True
+    first = converge.finished(schedule={"averaged": False})
+    assert sorted(set(first["T"].round(4))) == [2.2692, 2.451, 3.0] and set(first["seed"]) == {0}
+
+
+@pytest.mark.parametrize("bounds, verdict", [
+    ([100.0, 0.5, 101.0, 0.5], "closed"),  # 1 nat apart, combined error 0.71: 1.4 sigma
+    ([100.0, 0.5, 103.0, 0.5], "open"),  # RAISE above by 4.2 sigma
+    ([100.0, 0.5, 97.0, 0.5], "crossed"),  # RAISE below by 4.2 sigma
+])
+def test_the_bracket_verdict_is_the_gap_in_combined_errors(bounds, verdict):
+    got = converge.bracket({"kl_bracket_rows": bounds})
+    assert got["verdict"] == verdict
+    assert got["gap"] == pytest.approx(bounds[2] - bounds[0]) and got["error"] == pytest.approx(np.sqrt(0.5))

@@ -80,3 +80,18 @@ def test_discrepancies_are_z_scores_between_sources():
     np.testing.assert_allclose(z["starts"], 1.5 / np.hypot(0.1, 0.1))
     np.testing.assert_allclose(z["from data vs data"], 0.5 / np.hypot(0.1, 0.1))
     np.testing.assert_allclose(z["from random vs data"], -1.0 / np.hypot(0.1, 0.1))
+
+
+def test_verdict_reads_the_discrepancies_at_four_sigma():
+    import pandas as pd
+
+    from deeprg.gibbs import OBSERVABLES, verdict
+
+    def table(from_data, from_random):
+        rows = {"data": 0.0, "chains from data": from_data, "chains from random": from_random, "exact": 0.0}
+        return pd.DataFrame({source: {**{k: v for k in OBSERVABLES}, **{f"{k}_error": 1.0 for k in OBSERVABLES}}
+                             for source, v in rows.items()}).T
+
+    assert verdict(table(1.0, -1.0)) == {"mixed": True, "faithful": True}  # z = 2/sqrt2, 1/sqrt2
+    assert verdict(table(6.0, 6.0)) == {"mixed": True, "faithful": False}  # the starts agree, both off the data by 4.2 sigma
+    assert verdict(table(6.0, 0.0)) == {"mixed": False, "faithful": False}

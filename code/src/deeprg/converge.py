@@ -8,6 +8,12 @@ lr_e = lr_0 / (1 + e / decay_epochs) in epoch e. Every check_every epochs (SCHED
 held-out mean log-likelihood is estimated by AIS, with its standard error; training stops by the
 rule of `stopped`, or at max_epochs, which the result records as not converged.
 
+What a check judges, and what a run returns, is the tail average (Polyak & Juditsky 1992) of the
+parameters at the end of each epoch since the previous check, not the last iterate: under PCD the
+iterate itself fluctuates between checks by far more than AIS's error (the first runs, judged by
+the iterate, moved by 17 nats from check to check at T_c against an AIS error below 0.4), and a
+stopping rule that compares checks within their AIS errors is then decided by that fluctuation.
+
 Each check leaves a checkpoint in the store's checkpoints/ folder (git-ignored), so an
 interrupted run resumes from its last check and gives the same result; the finished run is one
 artifact: the trajectory of checks and the final weights.
@@ -15,6 +21,7 @@ artifact: the trajectory of checks and the final weights.
 
 from __future__ import annotations
 
+import copy
 import pickle
 import warnings
 
@@ -31,6 +38,7 @@ RECIPE = {"n_components": 400, "learning_rate": 0.01, "batch_size": 100, "moment
 SCHEDULE = {
     "decay_epochs": 50,  # lr halves after 50 epochs, is a third after 100
     "check_every": 10,  # epochs between held-out likelihood checks
+    "averaged": True,  # checks judge the mean of the end-of-epoch parameters since the previous check
     "patience": 3,  # checks without a significant improvement before stopping
     "n_sigma": 2.0,  # "significant": more than this many combined standard errors
     "max_epochs": 200,  # this round's cap: a run still improving then is reported as not converged
@@ -76,8 +84,20 @@ def _check(rbm, X, held, seed, ais):
     return float(-rbm.free_energy(held).mean() - log_z), float(se)
 
 
+def _parameters(rbm):
+    return rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_
+
+
+def _with_parameters(rbm, W, b, c):
+    """A shallow copy of rbm with parameters W, b, c."""
+    model = copy.copy(rbm)
+    model.components_, model.intercept_hidden_, model.intercept_visible_ = W, b, c
+    return model
+
+
 class _Checkpoints:
-    """A run's checkpoints: the pickled estimator and the checks so far, one artifact per check."""
+    """A run's checkpoints, one artifact per check: the pickled estimator, the checks so far and
+    the parameters the last check judged."""
 
     def __init__(self, store: Store, run: str):
         self.store, self.run = Store(store.root / "checkpoints"), run
@@ -86,7 +106,7 @@ class _Checkpoints:
         return f"{self.run}-e{epoch:05d}"
 
     def latest(self):
-        """(rbm, rows) of the latest readable checkpoint, or (None, []) when there is none."""
+        """(rbm, rows, judged (W, b, c)) of the latest readable checkpoint, or (None, [], None)."""
         names = sorted(p.stem for p in self.store.root.glob(f"{self.run}-e*.json")) if self.store.root.exists() else []
         for name in reversed(names):
             try:
@@ -96,43 +116,63 @@ class _Checkpoints:
                 for path in self.store.paths(name):
                     path.unlink(missing_ok=True)
                 continue
-            return pickle.loads(arrays["estimator"].tobytes()), sidecar["info"]["rows"]
-        return None, []
+            judged = tuple(arrays[key] for key in "Wbc")
+            return pickle.loads(arrays["estimator"].tobytes()), sidecar["info"]["rows"], judged
+        return None, [], None
 
-    def save(self, rbm, rows):
-        self.store.save(self._name(rbm.n_epochs_), {"estimator": np.frombuffer(pickle.dumps(rbm), np.uint8)},
-                        {"run": self.run}, {"rows": rows})
+    def save(self, rbm, rows, judged):
+        arrays = {"estimator": np.frombuffer(pickle.dumps(rbm), np.uint8)} | dict(zip("Wbc", judged))
+        self.store.save(self._name(rbm.n_epochs_), arrays, {"run": self.run}, {"rows": rows})
 
     def clear(self):
         for path in self.store.root.glob(f"{self.run}-e*"):
             path.unlink()
 
 
-def _run_config(L, T, seed, recipe, schedule, n_samples):
-    """(store config, label) of a run."""
+def _spec(T, seed, recipe, schedule, L, n_samples):
+    """(store config, label, name of its checkpoints) of a run, RECIPE and SCHEDULE updated by
+    recipe and schedule. Checkpoints are named by what fixes the trajectory (not by when to stop),
+    so a run resumes under a later stopping rule or cap."""
+    recipe, schedule = RECIPE | (recipe or {}), SCHEDULE | (schedule or {})
+    if not schedule["averaged"]:  # the first runs judged the last iterate, stored before the key existed
+        schedule = {k: v for k, v in schedule.items() if k != "averaged"}
     config = {"data": experiments.ising_samples_name(L=L, T=T, n_samples=n_samples), "L": L, "T": float(T),
               "n_samples": n_samples, "seed": seed, "recipe": recipe, "schedule": schedule}
-    return config, _label(L, T, seed, recipe)
+    label = _label(L, T, seed, recipe)
+    trajectory = config | {"schedule": {k: v for k, v in schedule.items() if k not in STOPPING}}
+    return config, label, artifact_name("trajectory", trajectory, label)
 
 
 def train(T: float = experiments.PAPER_T, seed: int = 0, recipe: dict | None = None, schedule: dict | None = None,
           L: int = experiments.PAPER_L, n_samples: int = experiments.PAPER_N_SAMPLES, store: Store | None = None,
           progress: bool = True):
     """A first layer trained on the L x L data set at T by RECIPE (updated by `recipe`) until the
-    stopping rule of SCHEDULE (updated by `schedule`) holds. Returns (arrays, info): arrays epoch,
-    log_likelihood, log_likelihood_error, learning_rate, kl (one row per check) and the final
-    weights W, b, c (float32); info says whether it converged, after how many epochs."""
+    stopping rule of SCHEDULE (updated by `schedule`) holds. Returns (arrays, sidecar) of its
+    checks: arrays epoch, log_likelihood, log_likelihood_error, learning_rate, kl (one row per
+    check); info says whether it converged, after how many epochs. Its weights: `weights`."""
     store = store or Store()
-    recipe, schedule = RECIPE | (recipe or {}), SCHEDULE | (schedule or {})
-    config, label = _run_config(L, T, seed, recipe, schedule, n_samples)
-    # checkpoints are named by what fixes the trajectory (not by when to stop), so a run resumes
-    # under a later stopping rule or cap
-    trajectory = config | {"schedule": {k: v for k, v in schedule.items() if k not in STOPPING}}
-    run = artifact_name("trajectory", trajectory, label)
+    config, label, run = _spec(T, seed, recipe, schedule, L, n_samples)
     return store.cached("converged", config, lambda: _train(config, store, run, progress), label)
 
 
+def weights(T: float = experiments.PAPER_T, seed: int = 0, recipe: dict | None = None, schedule: dict | None = None,
+            L: int = experiments.PAPER_L, n_samples: int = experiments.PAPER_N_SAMPLES, store: Store | None = None,
+            progress: bool = True):
+    """(W, b, c), float32, of the run of train(...) with these arguments: the tail average of its
+    last check. Stored apart from the checks; where they are not (only seed 0's are committed),
+    the run is trained again, to the same bits."""
+    store = store or Store()
+    config, label, run = _spec(T, seed, recipe, schedule, L, n_samples)
+    name = artifact_name("weights-converged", config, label)
+    if not store.exists(name):
+        _train(config, store, run, progress)
+    arrays, _ = store.load(name)
+    return arrays["W"], arrays["b"], arrays["c"]
+
+
 def _train(config, store, run, progress):
+    """Train (resuming from the checkpoints), store the final weights as 'weights-converged' and
+    return (checks, info)."""
     from tqdm.auto import tqdm
 
     L, T, seed, recipe, schedule = (config[key] for key in ("L", "T", "seed", "recipe", "schedule"))
@@ -140,9 +180,10 @@ def _train(config, store, run, progress):
                                                    progress=False).configs)
     held = spins_to_visible(experiments.held_out_samples(T, L=L, store=store).configs, np.float64)
     checkpoints = _Checkpoints(store, run)
-    rbm, rows = checkpoints.latest()
+    rbm, rows, judged = checkpoints.latest()  # judged: the parameters the last check judged
     rbm = rbm or RBM(random_state=seed, n_iter=1, **recipe)
     every, limit = schedule["check_every"], schedule["max_epochs"]
+    total = None  # sums of the end-of-epoch parameters since the last check
     with threadpool_limits(BLAS_THREADS), tqdm(total=limit, initial=getattr(rbm, "n_epochs_", 0),
                                                disable=not progress, desc=f"converge {run}", unit="epoch") as bar:
         while not stopped([r["log_likelihood"] for r in rows], [r["log_likelihood_error"] for r in rows],
@@ -152,20 +193,25 @@ def _train(config, store, run, progress):
                 break
             rbm.learning_rate = learning_rate(recipe["learning_rate"], epoch, schedule["decay_epochs"])
             rbm.partial_fit(X)
+            now = _parameters(rbm)
+            total = [p.copy() for p in now] if total is None else [t + p for t, p in zip(total, now)]
             bar.update()
             if rbm.n_epochs_ % every == 0:
-                ll, se = _check(rbm, X, held, seed, schedule["ais"])
+                judged = tuple(t / every for t in total) if schedule.get("averaged") else tuple(p.copy() for p in now)
+                total = None
+                ll, se = _check(_with_parameters(rbm, *judged), X, held, seed, schedule["ais"])
                 rows.append({"epoch": rbm.n_epochs_, "log_likelihood": ll, "log_likelihood_error": se,
                              "learning_rate": rbm.learning_rate})
                 bar.set_postfix(kl=f"{float(baselines.kl_from_log_likelihood(ll, L, T)):.1f}")
-                checkpoints.save(rbm, rows)
+                checkpoints.save(rbm, rows, judged)
     columns = {key: np.array([row[key] for row in rows], float) for key in rows[0]}
     columns["kl"] = baselines.kl_from_log_likelihood(columns["log_likelihood"], L, T)
-    weights = {"W": rbm.components_.astype(np.float32), "b": rbm.intercept_hidden_.astype(np.float32),
-               "c": rbm.intercept_visible_.astype(np.float32)}
     info = {"converged": rbm.n_epochs_ < limit, "epochs": rbm.n_epochs_}
+    name = artifact_name("weights-converged", config, _label(L, T, seed, recipe))
+    if not store.exists(name):
+        store.save(name, dict(zip("Wbc", (p.astype(np.float32) for p in judged))), config, info)
     checkpoints.clear()
-    return columns | weights, info
+    return columns, info
 
 
 EVALUATION = {
@@ -209,6 +255,18 @@ def evaluate(W, b, c, T: float, L: int = experiments.PAPER_L, seed: int = 0, sto
     return arrays | {"samples_source": samples.index.to_numpy(str)}, info
 
 
+def bracket(info: dict, n_sigma: float = 4.0) -> dict:
+    """The AIS/RAISE bracket of an evaluation (`evaluate`'s info): the gap, KL from RAISE minus
+    KL from AIS on the same rows (nats; >= 0 in expectation when RAISE's bound holds), its
+    combined error, and the verdict: "closed" (|gap| <= n_sigma errors: the estimate can be
+    trusted), "open" (RAISE above by more: the annealing is too short) or "crossed" (RAISE
+    below by more: its bound fails, as it may for data far from the model's own samples)."""
+    upper_kl, upper_se, lower_kl, lower_se = info["kl_bracket_rows"]
+    gap, error = lower_kl - upper_kl, float(np.hypot(upper_se, lower_se))
+    state = "closed" if abs(gap) <= n_sigma * error else "open" if gap > 0 else "crossed"
+    return {"gap": float(gap), "error": error, "verdict": state}
+
+
 def finished(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None, L: int = experiments.PAPER_L,
              n_samples: int = experiments.PAPER_N_SAMPLES, recipe: dict | None = None, schedule: dict | None = None):
     """The runs of train(...) with these arguments that are stored (none is trained here):
@@ -220,7 +278,7 @@ def finished(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None,
     frames = []
     for T in temperatures:
         for seed in seeds:
-            config, label = _run_config(L, T, seed, RECIPE | (recipe or {}), SCHEDULE | (schedule or {}), n_samples)
+            config, label, _ = _spec(T, seed, recipe, schedule, L, n_samples)
             name = artifact_name("converged", config, label)
             if store.exists(name):
                 arrays, sidecar = store.load(name)
@@ -267,13 +325,9 @@ def _evaluation(kind, config, label, weights, T, seed, store):
 
 def converged_evaluation(T: float = experiments.PAPER_T, seed: int = 0, store: Store | None = None):
     """evaluate() of the converged first layer at T (trained by `train` if not yet stored)."""
-    def weights():
-        arrays, _ = train(T=T, seed=seed, store=store)
-        return arrays["W"], arrays["b"], arrays["c"]
-
-    recipe = RECIPE
-    config = {"converged": _label(experiments.PAPER_L, T, seed, recipe), "recipe": recipe, "schedule": SCHEDULE}
-    return _evaluation("converged", config, _label(experiments.PAPER_L, T, seed, recipe), weights, T, seed, store)
+    label = _label(experiments.PAPER_L, T, seed, RECIPE)
+    config = {"converged": label, "recipe": RECIPE, "schedule": SCHEDULE}
+    return _evaluation("converged", config, label, lambda: weights(T=T, seed=seed, store=store), T, seed, store)
 
 
 def paper_evaluation(penalty: str = "L1", seed: int = 0, store: Store | None = None):

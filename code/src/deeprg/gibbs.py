@@ -118,3 +118,11 @@ def discrepancies(table: pd.DataFrame) -> pd.DataFrame:
         "from data vs data": [z("chains from data", "data", k) for k in OBSERVABLES],
         "from random vs data": [z("chains from random", "data", k) for k in OBSERVABLES],
     }, index=pd.Index(OBSERVABLES, name="observable"))
+
+
+def verdict(table: pd.DataFrame, n_sigma: float = 4.0) -> dict:
+    """From a `compare` table: "mixed", the chains from the two starts agree within n_sigma
+    combined errors on every observable; "faithful", both sets of chains also agree with the
+    data on every observable."""
+    z = discrepancies(table).abs() < n_sigma
+    return {"mixed": bool(z["starts"].all()), "faithful": bool(z.to_numpy().all())}
