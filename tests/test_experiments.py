@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from deeprg import experiments, sweep
+from deeprg import analysis, experiments, sweep
 from deeprg.store import Store
 
 
@@ -250,3 +250,16 @@ def test_network_mcrg_gives_majority_rule_for_a_hard_block_network(tmp_path, mon
     pd_equal = __import__("pandas").testing.assert_frame_equal
     for kind in tables:
         pd_equal(again[kind], tables[kind])
+
+
+def test_longer_training_reads_one_trajectory_at_both_ends():
+    """On the committed runs: the measurements along the way repeat the sweep's points to the bit,
+    the 200-epoch KL lies in the range of the second half, no jump exceeds that range, and the
+    20-epoch KL is the sweep's seed-0 value at the paper's L1 strength."""
+    lt = sweep.longer_training()
+    assert lt["same_path"].all()
+    assert ((lt["kl_min"] <= lt["kl_long"]) & (lt["kl_long"] <= lt["kl_max"])).all()
+    assert (lt["largest_jump"] <= lt["kl_max"] - lt["kl_min"]).all()
+    point = sweep.temperature_sweep(sweep.TEMPERATURES, (("l1", experiments.PAPER_RBM["alpha"]),), (0,), progress=False)
+    kl = [analysis.kl_from_log_likelihood(ll, 40, T) for ll, T in zip(point["log_likelihood"], point["T"])]
+    np.testing.assert_allclose(lt.loc[point["T"], "kl_short"], kl, rtol=0, atol=0)

@@ -162,3 +162,7 @@ def test_flows_among_names_the_flows():
     flows = [("rbm mean-field", 16.0), ("rbm sampled", 64.0)]
     assert fmt.flows_among(flows, 6) == "2 of the 6 RBM flows (16 hidden units, mean-field; 64 hidden units, sampled)"
     assert fmt.flows_among([], 6) == "none of the 6 RBM flows"
+
+
+def test_from_to_joins_two_measurements():
+    assert fmt.from_to((303.51, 1.63), (290.2, 0.7)) == "303.5\xa0±\xa01.6 to 290.2\xa0±\xa00.7"

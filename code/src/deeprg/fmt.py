@@ -125,6 +125,11 @@ def t_test(result: dict) -> Math:
                 f"{result['dof']:.1f} degrees of freedom, p{p_text})")
 
 
+def from_to(before, after) -> Math:
+    """Two (value, error) pairs as 'a ± e to b ± f': a change between two measurements."""
+    return Math(f"{pm(*before)} to {pm(*after)}")
+
+
 def change(x: float, decimals: int) -> str:
     """A difference with its sign always shown: +1.2, −0.3, 0.0."""
     text = num(x, decimals)

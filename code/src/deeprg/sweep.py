@@ -486,6 +486,42 @@ def ais_recheck_long(temperatures=TEMPERATURES, **options):
                        **({"n_iter": experiments.PAPER_RBM["n_iter"]} | options))
 
 
+def longer_training(temperatures=TEMPERATURES, store: Store | None = None):
+    """The paper's L1 first layer (seed 0) after N_EPOCHS and after the paper's 200 epochs (the
+    same trajectory), per temperature T (the index), KL in nats per configuration: kl_short and
+    kl_long with the stated errors of their log-likelihoods (the sweep's AIS), the same two with
+    the longer annealing of ais_recheck (kl_short_more_betas, kl_long_more_betas); over the
+    second half of measured_by_epoch, the largest change of the KL between successive
+    measurements (largest_jump) and its range (kl_min, kl_max); and same_path, whether the
+    measurements at N_EPOCHS and 200 epochs repeat the sweep's log-likelihoods to the last bit.
+    Nothing is trained here that the sweeps have not stored."""
+    import pandas as pd
+
+    from .analysis import kl_from_log_likelihood
+
+    alpha, n_long = experiments.PAPER_RBM["alpha"], experiments.PAPER_RBM["n_iter"]
+    paper = (("l1", alpha),)
+    short = temperature_sweep(temperatures, paper, (0,), store=store, progress=False).set_index("T")
+    long = paper_epochs_by_temperature(temperatures, store=store, progress=False).set_index("T")
+    check = ais_recheck(temperatures, paper, store=store, progress=False).set_index("T")
+    check_long = ais_recheck_long(temperatures, store=store, progress=False).set_index("T")
+    by_epoch = measured_by_epoch(temperatures, store=store, progress=False)
+    rows = {}
+    for T in temperatures:
+        kl = lambda ll: float(kl_from_log_likelihood(ll, experiments.PAPER_L, T))  # noqa: E731
+        run = by_epoch[by_epoch["T"] == T].set_index("epoch")
+        late = np.array([kl(ll) for ll in run.loc[run.index > n_long / 2, "log_likelihood"]])
+        rows[T] = {
+            "kl_short": kl(short.loc[T, "log_likelihood"]), "kl_short_error": short.loc[T, "log_likelihood_error"],
+            "kl_long": kl(long.loc[T, "log_likelihood"]), "kl_long_error": long.loc[T, "log_likelihood_error"],
+            "kl_short_more_betas": kl(check.loc[T, "log_likelihood_more_betas"]),
+            "kl_long_more_betas": kl(check_long.loc[T, "log_likelihood_more_betas"]),
+            "largest_jump": float(np.abs(np.diff(late)).max()), "kl_min": float(late.min()), "kl_max": float(late.max()),
+            "same_path": bool(run.loc[N_EPOCHS, "log_likelihood"] == short.loc[T, "log_likelihood"]
+                              and run.loc[n_long, "log_likelihood"] == long.loc[T, "log_likelihood"])}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("T")
+
+
 def ais_flagged(check, n_sigma: float = 4.0):
     """Rows of an ais_recheck table whose longer annealing moves the log-likelihood by more
     than n_sigma combined stated errors (a boolean Series)."""
