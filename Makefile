@@ -39,6 +39,7 @@ benchmark: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e "./code[bench]"
 	NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 $(BIN)/python code/benchmarks/ising.py
 	$(BIN)/python code/benchmarks/rbm.py
+	$(BIN)/python code/benchmarks/cluster.py
 
 # Mutation testing (mutmut 3) of the core modules, run in a copy of the package and tests in
 # $(MUTATION_DIR), never in this tree; triage in code/MUTATION.md. By default 40 mutants a module

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deeprg import analysis, cli, converge, exact, experiments, ising, probes, sweep
+from deeprg import analysis, cli, converge, exact, experiments, ising, probes, sizes, sweep
 from deeprg.rbm import spins_to_visible
 from deeprg.store import Store
 
@@ -340,6 +340,57 @@ def test_ordered_phase_and_explorer_on_a_toy_lattice(store):
     assert {"explorer", "ising", "ordered", "sweep"} == set(_kinds(store.saved))
 
 
+def test_information_table_on_the_enumerable_torus(store):
+    """information_table on the 4 x 4 torus (buffer 0: the only width whose environment is not
+    empty there), where enumeration gives majority rule's I(H : E) exactly at both temperatures:
+    the measured value must lie within four of its standard errors of it."""
+    from deeprg import information as inf
+
+    data = {T: experiments.ising_samples(L=4, T=T, n_samples=4000, store=store, progress=False)
+            for T in (exact.T_C, experiments.PAPER_T)}
+    networks = experiments.penalty_dbns(0, data=data[experiments.PAPER_T], layers=(4, 1), n_iter=1, store=store,
+                                        progress=False)
+    tables = experiments.information_table(networks, data, buffers=(0,), store=store, progress=False)
+    table, candidates = tables["table"], tables["candidates"]
+    variables = list(experiments.INFO_VARIABLES.values())
+    assert list(table.columns) == ["T", "buffer", "variable", "network", "weights", "n", "bits", "bits_error",
+                                   "spread_error", "entropy", "silent", "active_bits", "active_spread_error",
+                                   "median", "max", "vs_majority", "vs_majority_error", "vs_majority_spread_error",
+                                   "above", "below"]
+    assert len(table) == 2 * (3 + 3 * 3) and set(table["variable"]) == set(variables)
+    assert list(table["network"].unique()) == ["", "L1", "L2", "none"]
+    assert (table["buffer"] == 0).all() and table.attrs["seconds"] > 0
+    for T in data:
+        rows = table[np.isclose(table["T"], T)].set_index(["variable", "network"])
+        majority = rows.loc[("majority rule", "")]
+        truth = inf.enumerated_filter_information(4, 4, T, np.ones(4), 2, (0, 0), 0)
+        assert 0 < majority["bits_error"] < 0.02
+        assert abs(majority["bits"] - truth) < 4 * majority["bits_error"], (T, majority["bits"], truth)
+        assert majority["n"] == 4 and majority["weights"] == "(1, 1, 1, 1)" and majority["entropy"] > 0.98
+        assert majority["vs_majority"] == majority["vs_majority_error"] == majority["above"] == 0
+        units = rows.loc[("units", "L1")]
+        assert units["n"] == 4 and 0 <= units["silent"] <= 1 and units["above"] + units["below"] <= 1
+        assert units["vs_majority_error"] > 0 and units["bits"] <= units["max"] + 1e-12
+        # at buffer 0 the box is the block itself: box majority is majority rule with other coins and folds
+        box = rows.loc[("box majority", "")]
+        assert box["n"] == len(experiments.information_blocks(4)) == 1 and len(experiments.information_blocks(40)) == 100
+        assert abs(box["vs_majority"]) < 4 * box["vs_majority_error"]
+        # the RSMI filter is the best of the candidates on the held-out samples, measured on the others
+        chosen = candidates[np.isclose(candidates["T"], T)]
+        assert len(chosen) == 11 and chosen["chosen"].sum() == 1
+        assert chosen.loc[chosen["chosen"], "bits"].item() == chosen["bits"].max()
+        assert chosen.loc[chosen["chosen"], "weights"].item() == rows.loc[("RSMI filter", ""), "weights"]
+    assert _kinds(store.saved) == ["dbn", "information", "ising"]
+
+    n = len(store.saved)
+    again = experiments.information_table(networks, data, buffers=(0,), store=store, progress=False)
+    assert len(store.saved) == n
+    pd.testing.assert_frame_equal(again["table"], table)
+    pd.testing.assert_frame_equal(again["candidates"], candidates)
+    with pytest.raises(ValueError, match="held_out must have the temperatures of data"):
+        experiments.information_table(networks, data, {exact.T_C: data[exact.T_C]}, store=store)
+
+
 # ----------------------------------------------------------------------------- deeprg reproduce
 def _data_sets(config):
     """The names of the data sets (ising artifacts) a store config refers to, at any depth."""
@@ -366,16 +417,18 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
         for name in names:
             monkeypatch.setattr(module, name, lambda *a, name=name, **k: calls.append((name, a, k)))
     monkeypatch.setattr(experiments, "network_mcrg", lambda *a, **k: calls.append(("network_mcrg", a, k)))
+    monkeypatch.setattr(experiments, "information_table", lambda *a, **k: calls.append(("information_table", a, k)))
+    monkeypatch.setattr(sizes, "penalty_sizes", lambda *a, **k: calls.append(("penalty_sizes", a, k)))
     for _, step in cli._steps(tiny=False):
         step()
-    assert len(cli._steps()) == 26 and len(cli._steps(tiny=True)) == 24
+    assert len(cli._steps()) == 28 and len(cli._steps(tiny=True)) == 24
     runs = [(k["T"], k["seed"]) for name, _, k in calls if name == "train"]
     assert sorted(runs) == sorted((T, s) for T in converge.TEMPERATURES for s in converge.SEEDS)
     assert all(set(k) <= {"T", "seed", "progress"} for name, _, k in calls if name == "train")
     assert sum(name == "paper_evaluation" for name, _, _ in calls) == 3
     others = [(name, args, kwargs) for name, args, kwargs in calls
               if name not in ("train", "paper_evaluation", "converged_evaluation")]
-    assert len(others) == 24
+    assert len(others) == 26
     assert all(not args and set(kwargs) <= {"n_jobs", "with_control"} for _, args, kwargs in others), others
 
     toy = lambda L, **k: experiments.IsingData(np.ones((1, L, L)), {}, "toy")  # noqa: E731
@@ -383,7 +436,8 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
     calls.clear()
     for _, step in cli._steps(tiny=True):
         step()
-    assert not {"paper_evaluation", "converged_evaluation", "network_mcrg"} & {name for name, _, _ in calls}
+    assert not {"paper_evaluation", "converged_evaluation", "network_mcrg", "information_table",
+                "penalty_sizes"} & {name for name, _, _ in calls}
     for name, args, kwargs in calls:
         size = kwargs.get("L") or kwargs["data"].configs.shape[-1]
         assert size == (3 if name.startswith("trace") else cli.TINY["L"]), name
@@ -413,7 +467,7 @@ def test_reproduce_tiny_runs_every_step_into_deeprg_data(tmp_path):
     names = sorted(p.stem for p in tmp_path.glob("*.json"))
     assert sorted(p.stem for p in tmp_path.glob("*.npz")) == names
     assert _kinds(names) == ["aischeck", "converged", "dbn", "epochs", "flow", "ising", "ordered", "sklearn", "sweep",
-                             "tables", "trace", "validation"]
+                             "tables", "trace", "validation", "weights"]
     for name in names:  # every artifact whole (its checksum holds), on the toy lattice
         config = store.load(name)[1]["config"]
         assert not name.startswith("ising-") or config["L"] == cli.TINY["L"], name

@@ -208,3 +208,28 @@ def test_the_bracket_verdict_is_the_gap_in_combined_errors(bounds, verdict):
     got = converge.bracket({"kl_bracket_rows": bounds})
     assert got["verdict"] == verdict
     assert got["gap"] == pytest.approx(bounds[2] - bounds[0]) and got["error"] == pytest.approx(np.sqrt(0.5))
+
+
+def test_run_summary_reads_each_run_apart():
+    import pandas as pd
+
+    runs = pd.DataFrame({"judged": ["a"] * 4 + ["b"] * 2, "T": 2.0, "seed": 0, "epoch": [10, 20, 30, 40, 10, 20],
+                         "kl": [9.0, 5.0, 6.0, 4.0, 3.0, 7.0], "log_likelihood_error": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+                         "converged": [True] * 4 + [False] * 2, "epochs": [40] * 4 + [20] * 2})
+    table = converge.run_summary(runs)
+    a, b = table.loc[("a", 2.0, 0)], table.loc[("b", 2.0, 0)]
+    assert (a["epochs"], a["converged"], a["kl"], a["kl_error"], a["best"]) == (40, True, 4.0, 0.4, 4.0)
+    assert a["scatter"] == pytest.approx(2.0)  # epochs 30, 40: one step of -2
+    assert (b["kl"], b["best"], b["epochs"]) == (7.0, 3.0, 20) and np.isnan(b["scatter"])  # one check in the second half
+
+
+def test_at_common_epoch_pairs_the_two_judgements_of_one_run():
+    import pandas as pd
+
+    runs = pd.DataFrame({"judged": ["tail average"] * 3 + ["last iterate"] * 2 + ["tail average"],
+                         "T": [2.0] * 5 + [3.0], "seed": 0, "epoch": [10, 20, 30, 10, 20, 10],
+                         "kl": [9.0, 5.0, 4.0, 12.0, 8.0, 1.0], "log_likelihood_error": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]})
+    table = converge.at_common_epoch(runs)
+    assert list(table.index) == [(2.0, 0)]  # T = 3 was judged one way only
+    assert table.loc[(2.0, 0)].to_dict() == {"epoch": 20, "averaged": 5.0, "averaged_error": 0.2,
+                                             "iterate": 8.0, "iterate_error": 0.5}

@@ -161,6 +161,65 @@ def test_rsmi_filter_picks_a_ferromagnetic_filter(ising_16):
     assert estimates[1].bits < estimates[0].bits
 
 
+def test_box_majority_sees_the_same_environment_and_more_of_the_block(ising_16):
+    """The box of side b + 2w around a block has, at buffer 0, the block's environment at buffer w;
+    at w = 0 the box is the block, and box majority is majority rule, coins and folds included;
+    at w = 1 it reads the buffer and knows more than majority rule of the block."""
+    for corner, w in (((0, 0), 1), ((6, 14), 2)):
+        box = tuple((np.array(corner) - w) % 16)
+        assert np.array_equal(np.sort(inf.environment_sites((16, 16), 2 + 2 * w, box, 0)),
+                              np.sort(inf.environment_sites((16, 16), 2, corner, w)))
+    blocks = np.array([[0, 0], [3, 7], [7, 2]])
+    same = inf.box_majority_information(ising_16, 2, 0, blocks, seed=5)
+    majority0 = inf.filter_information(ising_16, np.ones(4), 2, 0, blocks, seed=5)
+    np.testing.assert_array_equal(same.bits, majority0.bits)
+    assert same.corners.tolist() == [[0, 0], [6, 14], [14, 4]]
+    majority = inf.filter_information(ising_16, np.ones(4), 2, 1, blocks, keep_terms=True)
+    box = inf.box_majority_information(ising_16, 2, 1, blocks)
+    c = inf.compare_estimates(box, majority)
+    assert c.difference > 0.1 and c.difference > 5 * c.error and c.above == 3
+    with pytest.raises(ValueError, match="a box of side b \\+ 2 buffer = 18 does not fit"):
+        inf.box_majority_information(ising_16, 2, 8, blocks)
+
+
+def test_compare_estimates_pairs_each_variable_with_its_block():
+    """Three variables on blocks a, b, a against a reference on blocks a, b, c, with hand-made
+    per-sample terms: the difference is the mean over the variables of their bits minus the
+    reference's on their block; its error comes from the paired terms, in which the noise the two
+    share (the column `shared`) cancels."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    shared = rng.normal(0, 1, n)
+    ref_terms = np.stack([0.5 + shared, 0.3 + shared, 0.9 + rng.normal(0, 1, n)])
+    ref_terms -= ref_terms.mean(axis=1, keepdims=True) - [[0.5], [0.3], [0.9]]  # means exactly 0.5, 0.3, 0.9
+
+    def estimates(corners, terms, keep=False):
+        parts = [inf.InformationEstimate(float(t.mean()), float(t.std(ddof=1) / np.sqrt(n)), 1.0,
+                                         1.0 - float(t.mean()), t) for t in terms]
+        return inf.Estimates.collect(corners, parts, keep_terms=keep)
+
+    reference = estimates([[0, 0], [0, 2], [2, 0]], ref_terms, keep=True)
+    assert reference.terms.shape == (3, n) and np.allclose(reference.terms.mean(axis=0), reference.mean_terms)
+    # variable 0: 0.2 bits above its block's reference (0.5), with small noise of its own
+    # variable 1: the reference itself on block b; variable 2: 0.4 below block a's, with its own noise
+    terms = np.stack([ref_terms[0] + 0.2 + rng.normal(0, 0.05, n), ref_terms[1],
+                      ref_terms[0] - 0.4 + rng.normal(0, 0.05, n)])
+    units = estimates([[0, 0], [0, 2], [0, 0]], terms)
+    c = inf.compare_estimates(units, reference)
+    expected = np.mean(units.bits - reference.bits[[0, 1, 0]])
+    assert c.difference == pytest.approx(expected) and c.difference == pytest.approx(-0.2 / 3, abs=0.01)
+    assert c.error < 0.003 < reference.error[0]  # the shared noise cancels in the pairs
+    assert (c.n, c.above, c.below) == (3, 1, 1) and c.fraction_above == c.fraction_below == pytest.approx(1 / 3)
+    assert c.spread_error == pytest.approx(np.std(units.bits - reference.bits[[0, 1, 0]], ddof=1) / np.sqrt(3))
+    assert inf.compare_estimates(units, reference, n_sigma=1e3).above == 0
+    with pytest.raises(ValueError, match="reference must keep its per-sample terms"):
+        inf.compare_estimates(units, estimates([[0, 0], [0, 2]], ref_terms[:2]))
+    with pytest.raises(ValueError, match=r"reference has no block at corner \(0, 0\) \(and 1 more\)"):
+        inf.compare_estimates(units, estimates([[0, 2]], ref_terms[1:2], keep=True))
+    with pytest.raises(ValueError, match="measured on the same samples, got 4000 and 10"):
+        inf.compare_estimates(units, estimates([[0, 0], [0, 2]], ref_terms[:2, :10], keep=True))
+
+
 # --------------------------------------------------------------------------- argument checks
 SPINS = np.ones((2, 6, 6), np.int8)
 

@@ -53,20 +53,27 @@ def test_sidecar_fields(tmp_store):
 
 
 def test_files_are_written_world_readable_through_hidden_temporaries_in_the_same_folder(tmp_store, monkeypatch):
+    """The sidecar is linked into place first (claiming the name), the .npz renamed last (the
+    commit); both from hidden temporaries beside them, none left behind."""
     moves = []
-    replace = os.replace
+    replace, link = os.replace, os.link
 
-    def recording(src, dst):
-        moves.append((Path(src), Path(dst)))
-        return replace(src, dst)
+    def recording(kind, real):
+        def move(src, dst):
+            assert not tmp_store.paths("x")[0].exists()  # the .npz is always the last to appear
+            moves.append((kind, Path(src), Path(dst)))
+            return real(src, dst)
+        return move
 
-    monkeypatch.setattr(store.os, "replace", recording)
+    monkeypatch.setattr(store.os, "replace", recording("replace", replace))
+    monkeypatch.setattr(store.os, "link", recording("link", link))
     data = tmp_store.save("x", {"w": np.zeros(3)}, {})
-    assert [dst.name for _, dst in moves] == ["x.npz", "x.json"]
-    for src, dst in moves:
+    assert [(kind, dst.name) for kind, _, dst in moves] == [("link", "x.json"), ("replace", "x.npz")]
+    for _, src, dst in moves:
         assert src.parent == dst.parent and src.name.startswith("." + dst.name) and src.name.endswith(".tmp")
         assert dst.stat().st_mode & 0o777 == 0o644
-    assert data == moves[0][1]
+    assert data == moves[1][2]
+    assert sorted(p.name for p in tmp_store.root.iterdir()) == ["x.json", "x.npz"]
 
 
 def test_save_creates_missing_parent_folders(tmp_path):

@@ -88,6 +88,11 @@ def _figures():
                                                         "RBM, 64 hidden, sampled": ("rbm sampled", 64)}, references),
         "flow_endpoints": lambda: plots.flow_endpoints(ends, references),
         "flow_endpoint_panels": lambda: plots.flow_endpoint_panels({"energy": ends, "thermometer": ends}, references),
+        "scale_sizes": lambda: plots.scale_sizes(pd.DataFrame(
+            [{"penalty": p, "alpha": a, "L": L, "T": T, "xi2": xi2, "area": 10.0 + RNG.random(), "area_error": 0.5}
+             for p, a in (("l1", 2e-4), ("none", 0.0), ("l1", 1e-3)) for L in (32, 40, 64)
+             for T, xi2 in ((2.269, np.inf), (2.35, 266.0), (2.6, 18.3), (3.0, 4.6))]),
+            ceilings={"window (289 sites)": 289}),
     }
 
 
@@ -454,3 +459,17 @@ def test_converged_trajectories_draw_each_seed_and_the_baselines_per_temperature
     (ax,) = empty.get_axes()
     assert [t.get_text() for t in ax.texts] == ["no finished run"]
     plt.close(empty)
+
+
+def test_converged_trajectories_draw_the_last_iterate_runs_in_grey():
+    runs = pd.DataFrame([{"T": 2.0, "seed": 0, "epoch": e, "kl": k, "log_likelihood_error": 0.1, "judged": j}
+                         for j, ks in (("tail average", (9.0, 5.0)), ("last iterate", (12.0, 7.0)))
+                         for e, k in zip((10, 20), ks)])
+    table = pd.DataFrame({"strips_w1": [30.0], "strips_w2": [20.0], "strips_w4": [10.0]}, index=[2.0])
+    fig = plots.converged_trajectories(runs, table)
+    (ax,) = fig.get_axes()
+    assert len(ax.containers) == 1 and list(_y(ax.containers[0].lines[0])) == [9.0, 5.0]
+    grey = [line for line in ax.get_lines() if line.get_linestyle() == "--" and line.get_color() == "0.6"]
+    assert len(grey) == 1 and list(grey[0].get_ydata()) == [12.0, 7.0]
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["seed 0", "seed 0, last iterate"]
+    plt.close(fig)

@@ -1,12 +1,17 @@
 """The results store: naming, bit-packing, checksums, atomic writes, no recomputation."""
 
+import errno
 import json
+import os
 import subprocess
 import sys
+import threading
+import time
 
 import numpy as np
 import pytest
 
+from deeprg import store as store_module
 from deeprg.store import CorruptArtifactError, Store, artifact_name
 
 
@@ -134,3 +139,174 @@ def test_cli_train_and_sweep_find_the_committed_results():
     by_temperature = subprocess.run([sys.executable, "-m", "deeprg.cli", "sweep", "--temperature"],
                                     capture_output=True, text=True, check=True, timeout=120)
     assert "2.269185" in by_temperature.stdout and "3.000000" in by_temperature.stdout
+
+
+# ----------------------------------------------------------------------------- concurrent writers and readers
+RACER = r"""
+import json, sys, time
+from pathlib import Path
+import numpy as np
+from deeprg.store import Store, artifact_name
+
+root, role, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+store = Store(root)
+store.save(f"ready-{role}", {}, {})  # imports done (numba's too, for the sidecar's versions)
+while not (root / "go").exists():
+    time.sleep(0.001)
+seen = {}
+if role == "reader":  # load every artifact as soon as either of its files shows
+    while len(seen) < n:
+        for i in range(n):
+            name = artifact_name("race", {"i": i})
+            if i not in seen and store.exists(name):
+                arrays, sidecar = store.load(name)
+                seen[i] = [float(arrays["w"][0]), sidecar["info"]["writer"]]
+else:  # store every artifact, each writer with its own content
+    writer = int(role)
+    rng = np.random.default_rng(writer)
+
+    def compute():
+        time.sleep(rng.uniform(0, 0.002))
+        w = np.full(5000, float(writer)) + rng.normal(0, 1e-3, 5000) * (np.arange(5000) > 0)  # w[0]: the writer
+        return {"w": w}, {"writer": writer}
+
+    for i in range(n):
+        arrays, sidecar = store.cached("race", {"i": i}, compute)
+        seen[i] = [float(arrays["w"][0]), sidecar["info"]["writer"]]
+print(json.dumps(seen))
+"""
+
+
+def test_racing_processes_never_see_a_half_written_artifact(tmp_path):
+    """Two processes store the same 100 artifacts at the same moments (each its own content)
+    while a third loads each one as soon as either of its files appears: nobody meets a
+    CorruptArtifactError, every process gets the same winner's arrays with that winner's
+    sidecar, and no temporary is left. (The store of before, .npz then sidecar and either file
+    counting as present, fails this within the first few artifacts.)"""
+    n = 100
+    procs = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path), role, str(n)], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=os.environ | {"OPENBLAS_NUM_THREADS": "1"})
+             for role in ("0", "1", "reader")]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*.npz"))) < len(procs) and time.monotonic() < deadline:
+        time.sleep(0.01)  # all at the start line
+    (tmp_path / "go").touch()
+    start = time.monotonic()
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+        results.append({int(i): tuple(v) for i, v in json.loads(out).items()})
+    print(f"raced in {time.monotonic() - start:.1f} s")
+    assert results[0] == results[1] == results[2] and len(results[0]) == n
+    assert all(value == writer for value, writer in results[0].values())  # arrays and sidecar of one writer
+    assert {writer for _, writer in results[0].values()} <= {0, 1}
+    store = Store(tmp_path)
+    for i in range(n):
+        arrays, sidecar = store.load(artifact_name("race", {"i": i}))
+        assert arrays["w"][0] == sidecar["info"]["writer"] == results[0][i][1]
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_the_loser_of_a_race_to_store_keeps_nothing_and_loads_the_winners(tmp_store, monkeypatch):
+    """A writer that finds the sidecar claimed while it stored its own gets FileExistsError
+    from save, leaves none of its files, and cached() returns the winner's artifact."""
+    name = artifact_name("k", {"a": 1})
+    link = os.link
+
+    def winner_first(src, dst):  # the other process claims the name just before we do
+        monkeypatch.setattr(store_module.os, "link", link)
+        Store(tmp_store.root).save(name, {"w": np.zeros(3)}, {"a": 1}, {"who": "winner"})
+        return link(src, dst)
+
+    monkeypatch.setattr(store_module.os, "link", winner_first)
+    with monkeypatch.context() as both_saw_it_missing:
+        both_saw_it_missing.setattr(Store, "exists", lambda self, n: False)
+        with pytest.raises(FileExistsError, match="stored by another process"):
+            tmp_store.save(name, {"w": np.ones(3)}, {"a": 1}, {"who": "loser"})
+    assert sorted(p.name for p in tmp_store.root.iterdir()) == [f"{name}.json", f"{name}.npz"]
+    arrays, sidecar = tmp_store.cached("k", {"a": 1}, lambda: ({"w": np.ones(3)}, {"who": "loser"}))
+    assert sidecar["info"] == {"who": "winner"} and (arrays["w"] == 0).all()
+
+
+def test_a_reader_waits_for_the_npz_of_a_write_in_progress(tmp_store):
+    """Sidecar there, .npz still a writer's temporary: load waits for the rename rather than
+    calling the artifact damaged."""
+    tmp_store.save("x", {"w": np.arange(3.0)}, {})
+    data, _ = tmp_store.paths("x")
+    staged = data.with_name(".x.npz.abc.tmp")
+    data.rename(staged)
+    renamer = threading.Timer(0.5, lambda: staged.rename(data))
+    renamer.start()
+    start = time.monotonic()
+    arrays, _ = tmp_store.load("x")
+    renamer.join()
+    assert 0.4 < time.monotonic() - start < 5 and (arrays["w"] == np.arange(3.0)).all()
+
+
+def test_latency_wait_finds_a_file_that_shows_late_and_no_wait_reports_it_at_once(tmp_path, monkeypatch):
+    Store(tmp_path).save("x", {"w": np.arange(3.0)}, {})
+    data = tmp_path / "x.npz"
+    hidden = tmp_path / "elsewhere"
+    data.rename(hidden)
+    start = time.monotonic()
+    with pytest.raises(CorruptArtifactError, match="missing but its sidecar exists"):
+        Store(tmp_path).load("x")  # no temporary, no latency wait: damaged, said at once
+    assert time.monotonic() - start < 1
+    monkeypatch.setenv("DEEPRG_LATENCY_WAIT", "5")
+    timer = threading.Timer(0.3, lambda: hidden.rename(data))  # another node's write shows late
+    timer.start()
+    arrays, _ = Store(tmp_path).load("x")
+    timer.join()
+    assert (arrays["w"] == np.arange(3.0)).all()
+
+
+def test_an_interrupted_save_withdraws_its_sidecar(tmp_store, monkeypatch):
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store_module.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tmp_store.save("x", {"w": np.zeros(3)}, {})
+    assert not list(tmp_store.root.iterdir()) and not tmp_store.exists("x")
+
+
+@pytest.mark.parametrize("link", ["unsupported", "eexist_after_success"])
+def test_file_systems_without_hard_links_and_nfs_retransmitted_links(tmp_store, monkeypatch, link):
+    """No hard links (EPERM): the sidecar is renamed into place after a check. A link that
+    succeeded but answers EEXIST (an NFS retransmission) counts as the success it was."""
+    real = os.link
+
+    def fake(src, dst):
+        if link == "unsupported":
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real(src, dst)
+        raise FileExistsError(errno.EEXIST, "File exists")
+
+    monkeypatch.setattr(store_module.os, "link", fake)
+    tmp_store.save("x", {"w": np.arange(4.0)}, {"a": 1})
+    arrays, sidecar = tmp_store.load("x")
+    assert (arrays["w"] == np.arange(4.0)).all() and sidecar["config"] == {"a": 1}
+    assert sorted(p.name for p in tmp_store.root.iterdir()) == ["x.json", "x.npz"]
+    with pytest.raises(FileExistsError):
+        tmp_store.save("x", {"w": np.zeros(1)}, {})
+
+
+def test_under_probe_nothing_is_computed_or_written(tmp_store):
+    """store.PROBE (deeprg.cluster's check of what a call would compute): a stored artifact
+    loads, a missing one raises MissingArtifact before compute() runs, save writes nothing."""
+    from deeprg.store import PROBE, MissingArtifact
+
+    tmp_store.cached("k", {"a": 1}, lambda: ({"w": np.ones(2)}, {}))
+    token = PROBE.set(True)
+    try:
+        arrays, _ = tmp_store.cached("k", {"a": 1}, lambda: pytest.fail("computed"))
+        assert (arrays["w"] == 1).all()
+        with pytest.raises(MissingArtifact, match=artifact_name("k", {"a": 2})):
+            tmp_store.cached("k", {"a": 2}, lambda: pytest.fail("computed"))
+        with pytest.raises(MissingArtifact):
+            tmp_store.save("x", {"w": np.zeros(1)}, {})
+    finally:
+        PROBE.reset(token)
+    assert sorted(p.name for p in tmp_store.root.iterdir()) == sorted(p.name for p in tmp_store.paths(
+        artifact_name("k", {"a": 1})))

@@ -289,6 +289,17 @@ def nulls_beaten(table, keys, nulls, n_sigma=4.0, column="trained") -> int:
     return int(sum(d[0] > n_sigma * d[1] for d, _ in (above_best_null(table.loc[key], nulls, column) for key in keys)))
 
 
+def sides_of_best_null(table, keys, nulls, n_sigma=4.0, column="trained") -> dict:
+    """For each row `keys` of a table of (mean, error) cells, where `column` lies against the
+    best of its nulls (above_best_null): {key: +1} above it by more than n_sigma combined
+    standard errors, -1 below it by more, 0 in between."""
+    sides = {}
+    for key in keys:
+        (d, e), _ = above_best_null(table.loc[key], nulls, column)
+        sides[key] = 1 if d > n_sigma * e else -1 if d < -n_sigma * e else 0
+    return sides
+
+
 def penalty_onset(table, penalty="l1", key="locality", n_sigma=4.0):
     """The smallest alpha at which `key` of the penalised runs exceeds that of the unpenalised
     runs by n_sigma combined standard errors (means over seeds); None if it never does.

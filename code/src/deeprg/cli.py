@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 
-from . import converge, experiments, sweep
+from . import cluster, converge, experiments, sweep
+from . import sizes as field_sizes  # (a local helper of _steps is called sizes)
+from .cluster import Call, Step
 
 
 def _sample(args):
@@ -35,15 +37,18 @@ TINY = {"L": 8, "layers": (16, 4, 1), "n_hidden": 4, "n_iter": 1, "n_iter_long":
 
 
 def _steps(tiny: bool = False) -> list:
-    """(label, step) of every cached result the report shows; with tiny, each at TINY's size."""
+    """(label, step) of every cached result the report shows; with tiny, each at TINY's size.
+    A step is a cluster.Step: its calls of the package's functions, run in order when called;
+    `--scheduler` splits them into tasks instead (deeprg.cluster)."""
     def sizes(**tiny_kwargs):  # a step's keyword arguments at the toy size; none for the real run
         return tiny_kwargs if tiny else {}
+
+    toy_data = Call(experiments.ising_samples, L=TINY["L"], progress=False)  # loaded where a step runs
 
     def dbn(**more):  # a DBN's keyword arguments at the toy size: trained on the toy data set
         if not tiny:
             return {}
-        return {"data": experiments.ising_samples(L=TINY["L"], progress=False), "layers": TINY["layers"],
-                "n_iter": TINY["n_iter"]} | more
+        return {"data": toy_data, "layers": TINY["layers"], "n_iter": TINY["n_iter"]} | more
 
     lattice = sizes(L=TINY["L"])
     first = sizes(L=TINY["L"], n_hidden=TINY["n_hidden"], n_iter=TINY["n_iter"])  # first layers of the sweeps
@@ -56,55 +61,63 @@ def _steps(tiny: bool = False) -> list:
     converged = sizes(L=TINY["L"], recipe={"n_components": TINY["n_hidden"]},
                       schedule={"max_epochs": TINY["n_iter_long"], "check_every": 1})
     return [
-        ("paper data set", lambda: experiments.ising_samples(**lattice)),
-        ("held-out samples", lambda: experiments.held_out_samples(**lattice)),
-        ("sampler validation", lambda: experiments.sampler_validation(**lattice, **sizes(n_samples=200))),
-        ("paper DBN and penalty variants", lambda: experiments.penalty_dbns(**dbn())),
+        ("paper data set", Step(Call(experiments.ising_samples, **lattice))),
+        ("held-out samples", Step(Call(experiments.held_out_samples, **lattice))),
+        ("sampler validation", Step(Call(experiments.sampler_validation, **lattice, **sizes(n_samples=200)))),
+        ("paper DBN and penalty variants", Step(Call(experiments.penalty_dbns, **dbn()))),
         ("per-layer tables of the penalty DBNs of every seed, and of the control",
-         lambda: experiments.penalty_tables(with_control=True, **seeds, **dbn())),
+         Step(Call(experiments.penalty_tables, with_control=True, **seeds, **dbn()))),
         # (with n_iter, scikit-learn's label needs the learning rate: BernoulliRBM's default)
-        ("scikit-learn DBN", lambda: experiments.sklearn_dbn(**dbn(learning_rate=0.1))),
-        ("scikit-learn DBN at the paper's budget", lambda: experiments.sklearn_matched_dbn(**dbn())),
-        ("the paper's DBN with persistent CD", lambda: experiments.persistent_dbn(**dbn())),
-        ("trace condition", lambda: experiments.trace_condition(**exact, **sizes(n_samples=200))),
-        ("trace condition, exact fits", lambda: experiments.trace_condition_exact(**exact)),
-        ("penalty sweep", lambda: sweep.penalty_sweep(n_jobs=2, **first, **seeds)),
-        ("temperature sweep", lambda: sweep.temperature_sweep(n_jobs=2, **first, **seeds)),
-        ("temperature sweep, fine grid", lambda: sweep.fine_temperature_sweep(n_jobs=2, **first, **seeds)),
+        ("scikit-learn DBN", Step(Call(experiments.sklearn_dbn, **dbn(learning_rate=0.1)))),
+        ("scikit-learn DBN at the paper's budget", Step(Call(experiments.sklearn_matched_dbn, **dbn()))),
+        ("the paper's DBN with persistent CD", Step(Call(experiments.persistent_dbn, **dbn()))),
+        ("trace condition", Step(Call(experiments.trace_condition, **exact, **sizes(n_samples=200)))),
+        ("trace condition, exact fits", Step(Call(experiments.trace_condition_exact, **exact))),
+        ("penalty sweep", Step(Call(sweep.penalty_sweep, n_jobs=2, **first, **seeds))),
+        ("temperature sweep", Step(Call(sweep.temperature_sweep, n_jobs=2, **first, **seeds))),
+        ("temperature sweep, fine grid", Step(Call(sweep.fine_temperature_sweep, n_jobs=2, **first, **seeds))),
         ("temperature sweep, negligible-penalty control",
-         lambda: sweep.negligible_penalty_control(n_jobs=2, **first, **seeds)),
+         Step(Call(sweep.negligible_penalty_control, n_jobs=2, **first, **seeds))),
         ("ordered phase: both magnetisations, symmetrised data",
-         lambda: sweep.ordered_phase(n_jobs=2, **first, **seeds)),
-        ("first layer on 40,000 samples", lambda: sweep.appendix_data_set(n_jobs=2, **first, **seeds)),
-        ("200 epochs at each temperature", lambda: sweep.paper_epochs_by_temperature(n_jobs=2, **long)),
+         Step(Call(sweep.ordered_phase, n_jobs=2, **first, **seeds))),
+        ("first layer on 40,000 samples", Step(Call(sweep.appendix_data_set, n_jobs=2, **first, **seeds))),
+        ("200 epochs at each temperature", Step(Call(sweep.paper_epochs_by_temperature, n_jobs=2, **long))),
         (f"200 epochs at each temperature, measured every {sweep.MEASURE_EVERY}",
-         lambda: sweep.measured_by_epoch(n_jobs=2, **long, **sizes(every=1))),
-        ("AIS rechecked at 20 epochs", lambda: sweep.ais_recheck(n_jobs=2, **first, **ais)),
-        ("AIS rechecked at 200 epochs", lambda: sweep.ais_recheck_long(n_jobs=2, **long, **ais)),
+         Step(Call(sweep.measured_by_epoch, n_jobs=2, **long, **sizes(every=1)))),
+        ("AIS rechecked at 20 epochs", Step(Call(sweep.ais_recheck, n_jobs=2, **first, **ais))),
+        ("AIS rechecked at 200 epochs", Step(Call(sweep.ais_recheck_long, n_jobs=2, **long, **ais))),
         ("AIS rechecked on every seed of the points it fails on",
-         lambda: sweep.ais_recheck_flagged(n_jobs=2, **first, **seeds, **ais)),
-        ("RBM flow", lambda: experiments.rbm_flow(**flow, **sizes(rbm_params=experiments.FLOW_RBM | {"n_iter": 1}))),
+         Step(Call(sweep.ais_recheck_flagged, n_jobs=2, **first, **seeds, **ais))),
+        ("RBM flow", Step(Call(experiments.rbm_flow, **flow,
+                               **sizes(rbm_params=experiments.FLOW_RBM | {"n_iter": 1})))),
         # iso_flow fixes its sizes: at the toy size, its rbm_flow with ISO_RBM and the thermometer
         ("RBM flow in Iso, Shiba and Yokoo's setting",
-         lambda: (experiments.rbm_flow(**flow, rbm_params=experiments.ISO_RBM | {"n_iter": 1}, thermometer=True)
-                  if tiny else experiments.iso_flow())),
+         Step(Call(experiments.rbm_flow, **flow, rbm_params=experiments.ISO_RBM | {"n_iter": 1}, thermometer=True)
+              if tiny else Call(experiments.iso_flow))),
         ("first layers trained to the stopping rule (one at a time, resumable)",
-         lambda: [converge.train(T=T, seed=seed, progress=True, **converged)
-                  for seed in (TINY["seeds"] if tiny else converge.SEEDS) for T in converge.TEMPERATURES]),
-    ] + ([] if tiny else [  # these two judge the paper-sized networks only
+         Step(*[Call(converge.train, T=T, seed=seed, progress=True, **converged)
+                for seed in (TINY["seeds"] if tiny else converge.SEEDS) for T in converge.TEMPERATURES])),
+    ] + ([] if tiny else [  # these judge the paper-sized networks only
         ("first layers judged: sandwich, own samples, fields",
-         lambda: ([converge.paper_evaluation(name) for name in ("L1", "L2", "none")]
-                  + [converge.converged_evaluation(T, seed) for T in converge.TEMPERATURES for seed in converge.SEEDS])),
-        ("MCRG of the networks", lambda: experiments.network_mcrg()),
+         Step(*[Call(converge.paper_evaluation, name) for name in ("L1", "L2", "none")],
+              *[Call(converge.converged_evaluation, T, seed) for T in converge.TEMPERATURES
+                for seed in converge.SEEDS])),
+        ("MCRG of the networks", Step(Call(experiments.network_mcrg))),
+        ("what the units know of their environment (information view)", Step(Call(experiments.information_table))),
+        ("field sizes apart from background, and local-magnetisation nulls", Step(Call(field_sizes.penalty_sizes))),
     ])
 
 
 def _reproduce(args):
-    """Every cached result the report shows, computed where missing (progress bars on long work)."""
+    """Every cached result the report shows, computed where missing (progress bars on long work):
+    step after step here, or as a task graph on a Dask scheduler (--scheduler)."""
     if args.tiny and not os.environ.get("DEEPRG_DATA"):
         raise SystemExit("deeprg reproduce --tiny writes toy artifacts: set DEEPRG_DATA to a scratch folder "
                          "so that they stay out of the repository's data/")
-    for label, step in _steps(args.tiny):
+    steps = _steps(args.tiny)
+    if args.scheduler is not None:
+        raise SystemExit(cluster.reproduce(args.scheduler, steps))
+    for label, step in steps:
         print(f"== {label}", flush=True)
         step()
 
@@ -142,9 +155,16 @@ def main(argv=None):
     p.add_argument("--tiny", action="store_true",
                    help="every step at a toy size (8 x 8 lattice, 16-4-1 network, one seed, an epoch) into "
                         "$DEEPRG_DATA (required): checks the pipeline in a minute; not for results")
+    p.add_argument("--scheduler", type=cluster.scheduler_spec, metavar="local:N|ADDRESS",
+                   help="run the steps as a task graph on Dask distributed (pip install 'deeprg[distributed]'): "
+                        "local:N starts N single-threaded worker processes here; ADDRESS (tcp://host:8786) or a "
+                        "scheduler file (*.json) uses a running scheduler whose workers share $DEEPRG_DATA")
     p.set_defaults(run=_reproduce)
     args = parser.parse_args(argv)
-    args.run(args)
+    try:
+        args.run(args)
+    except cluster.SchedulerError as err:  # cannot start or reach the scheduler: a usage error, in one line
+        p.error(str(err))
 
 
 if __name__ == "__main__":

@@ -288,19 +288,67 @@ def finished(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None,
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
+JUDGED = {"tail average": True, "last iterate": False}  # what a check judges: SCHEDULE["averaged"]
+
+
+def judged_runs(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None):
+    """`finished` runs of both kinds, with a column judged: "tail average" (SCHEDULE's rule) or
+    "last iterate" (the first runs, averaged=False). Same seeds, data and path otherwise."""
+    import pandas as pd
+
+    frames = [finished(temperatures, seeds, store, schedule={"averaged": flag}).assign(judged=name)
+              for name, flag in JUDGED.items()]
+    return pd.concat([f for f in frames if len(f)], ignore_index=True) if any(len(f) for f in frames) else frames[0]
+
+
+def _run_keys(runs):
+    return [key for key in ("judged", "T", "seed") if key in runs.columns]
+
+
 def check_scatter(runs) -> "pandas.DataFrame":
-    """Per run of `finished`: the root-mean-square change of the KL between successive checks
-    over the second half of the run, beside the median AIS error of a check (nats). The stopping
-    rule sees only the latter; where the former is much larger, the model's own fluctuation
-    between checks, not the estimate's error, decides when the rule fires."""
+    """Per run of `finished` (or `judged_runs`): the root-mean-square change of the KL between
+    successive checks over the second half of the run, beside the median AIS error of a check
+    (nats). The stopping rule sees only the latter; where the former is much larger, the model's
+    own fluctuation between checks, not the estimate's error, decides when the rule fires."""
     import pandas as pd
 
     rows = {}
-    for (T, seed), run in runs.sort_values("epoch").groupby(["T", "seed"]):
+    for key, run in runs.sort_values("epoch").groupby(_run_keys(runs)):
         late = run[run["epoch"] > run["epoch"].max() / 2]
-        rows[(T, seed)] = {"scatter": float(np.sqrt(np.mean(np.diff(late["kl"]) ** 2))) if len(late) > 1 else np.nan,
-                           "ais_error": float(run["log_likelihood_error"].median())}
+        rows[key] = {"scatter": float(np.sqrt(np.mean(np.diff(late["kl"]) ** 2))) if len(late) > 1 else np.nan,
+                     "ais_error": float(run["log_likelihood_error"].median())}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(_run_keys(runs))
+
+
+def at_common_epoch(runs) -> "pandas.DataFrame":
+    """Per (T, seed) run of judged_runs that exists judged both ways: the last epoch both runs
+    checked, and the KL there of the tail average and of the last iterate, with AIS errors
+    (nats per configuration). Same data, seed and trajectory: the difference is the averaging."""
+    import pandas as pd
+
+    rows = {}
+    for (T, seed), run in runs.groupby(["T", "seed"]):
+        kinds = {name: part.set_index("epoch") for name, part in run.groupby("judged")}
+        if set(kinds) != set(JUDGED):
+            continue
+        epoch = max(set(kinds["tail average"].index) & set(kinds["last iterate"].index))
+        rows[(T, seed)] = {"epoch": int(epoch)} | {
+            f"{column}{suffix}": float(kinds[name].loc[epoch, key])
+            for name, column in (("tail average", "averaged"), ("last iterate", "iterate"))
+            for key, suffix in (("kl", ""), ("log_likelihood_error", "_error"))}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["T", "seed"])
+
+
+def run_summary(runs) -> "pandas.DataFrame":
+    """Per run of `finished` or `judged_runs`: epochs trained, whether the stopping rule ended it,
+    the KL at the last check (kl, with the AIS error kl_error) and the lowest KL of any check
+    (best), and check_scatter's columns, in nats per configuration."""
+    keys = _run_keys(runs)
+    ordered = runs.sort_values("epoch").groupby(keys)
+    last = ordered.tail(1).set_index(keys)
+    table = last[["epochs", "converged"]].assign(kl=last["kl"], kl_error=last["log_likelihood_error"],
+                                                 best=ordered["kl"].min())
+    return table.join(check_scatter(runs))
 
 
 def baseline_table(temperatures=TEMPERATURES, widths=(1, 2, 4, 8), mixture_temperatures=(2.0,), store: Store | None = None):

@@ -525,6 +525,14 @@ def control_name() -> str:
     return f"control ({penalty(*DBN_CONTROL)})"
 
 
+def penalty_table_settings(with_control: bool = False) -> dict:
+    """{name: RBM parameters} of the networks of penalty_tables (each trained with every seed)."""
+    settings = {name: {"penalty": penalty} for name, penalty in DBN_PENALTIES}
+    if with_control:
+        settings[control_name()] = dict(zip(("penalty", "alpha"), DBN_CONTROL))
+    return settings
+
+
 def penalty_tables(seeds=DBN_SEEDS, with_control: bool = False, store: Store | None = None, **options) -> dict:
     """Per-layer tables of the penalty networks (DBN_PENALTIES; with_control, also
     control_dbns under control_name()), each combined over the training seeds by
@@ -533,9 +541,7 @@ def penalty_tables(seeds=DBN_SEEDS, with_control: bool = False, store: Store | N
     {name: table}."""
     from . import analysis
 
-    settings = {name: {"penalty": penalty} for name, penalty in DBN_PENALTIES}
-    if with_control:
-        settings[control_name()] = dict(zip(("penalty", "alpha"), DBN_CONTROL))
+    settings = penalty_table_settings(with_control)
     per_seed = {(name, seed): network_tables("deeprg", seed=seed, store=store, **params, **options)
                 for name, params in settings.items() for seed in seeds}
     return {kind: {name: analysis.between_networks([per_seed[(name, s)][kind] for s in seeds]) for name in settings}
@@ -764,3 +770,157 @@ def mcrg_consistency(exponents, T: float = T_C, n_sigma: float = MCRG_N_SIGMA) -
                      "majority": majority.loc[(level, sector, last["k"]), "y"], "exact": MCRG_EXACT[sector],
                      "allowance": allow, "excess": excess, "consistent": bool(excess <= 0)})
     return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- the information view
+INFO_B = 2  # the blocks are 2 x 2, as the first layer's
+INFO_BUFFERS = (1, 2)
+INFO_SEEDS = {"select": 0, "majority": 1, "rsmi": 2, "units": 3, "box": 4}  # folds, coins and unit draws
+INFO_N_SIGMA = 2.0  # a unit is above (below) majority rule beyond this many combined errors
+INFO_SILENT = 0.1  # bits: a unit whose H_hat(h) is below this hardly ever changes state
+INFO_VARIABLES = {"majority": "majority rule", "rsmi": "RSMI filter", "box": "box majority",
+                  "sampled": "units", "local": "units, local", "block_filter": "units' block filters"}
+
+
+def information_blocks(L: int, b: int = INFO_B) -> np.ndarray:
+    """(row, col) indices of every other b x b block along each axis of the L x L torus (at least
+    one): the blocks on which information_table selects the RSMI filter and measures box majority,
+    (L / 2b)^2 of them, 100 at L = 40."""
+    k = max(1, L // b // 2)
+    return np.stack(np.divmod(np.arange(k * k), k), axis=1) * 2
+
+
+def _information_row(T, buffer, variable, network, estimates, majority, weights=""):
+    """One row of information_table: the mean over blocks (units) with its errors, and the
+    comparison with majority rule on the same blocks (information.compare_estimates)."""
+    from .information import compare_estimates
+
+    bits, n = estimates.bits, len(estimates.bits)
+    active = estimates.entropy >= INFO_SILENT
+
+    def spread(x):
+        return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
+
+    c = compare_estimates(estimates, majority, INFO_N_SIGMA)
+    return {"T": float(T), "buffer": int(buffer), "variable": variable, "network": network, "weights": weights,
+            "n": n, "bits": estimates.mean, "bits_error": estimates.mean_error, "spread_error": spread(bits),
+            "entropy": float(estimates.entropy.mean()), "silent": float(1 - active.mean()),
+            "active_bits": float(bits[active].mean()) if active.any() else np.nan,
+            "active_spread_error": spread(bits[active]), "median": float(np.median(bits)), "max": float(bits.max()),
+            "vs_majority": c.difference, "vs_majority_error": c.error, "vs_majority_spread_error": c.spread_error,
+            "above": c.fraction_above, "below": c.fraction_below}
+
+
+def _information_tables(networks, data, held_out, buffers, progress):
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from . import information as inf
+
+    def weights(lam):
+        return "(" + ", ".join(str(int(x)) for x in lam) + ")"
+
+    b, rows, candidates = INFO_B, [], []
+    stages = ["RSMI selection", "majority rule", "RSMI filter", "box majority", *networks]
+    with tqdm(total=len(data) * len(buffers) * len(stages), disable=not progress, desc="information") as bar:
+        for T, d in data.items():
+            selected = information_blocks(d.configs.shape[-1], b)
+            for buffer in buffers:
+                def stage(label):
+                    bar.set_postfix_str(f"T={T:.3f} w={buffer} {label}")
+
+                stage(stages[0])
+                best, lams, ests = inf.rsmi_filter(held_out[T].configs, b, buffer, selected, seed=INFO_SEEDS["select"])
+                candidates += [{"T": float(T), "buffer": int(buffer), "weights": weights(lam), "bits": e.bits,
+                                "bits_error": e.error, "chosen": bool(np.array_equal(lam, best))}
+                               for lam, e in zip(lams, ests)]
+                bar.update()
+                stage(stages[1])
+                majority = inf.filter_information(d.configs, np.ones(b * b), b, buffer, seed=INFO_SEEDS["majority"],
+                                                  keep_terms=True)
+                rows.append(_information_row(T, buffer, INFO_VARIABLES["majority"], "", majority, majority,
+                                             weights(np.ones(b * b))))
+                bar.update()
+                stage(stages[2])
+                rsmi = inf.filter_information(d.configs, best, b, buffer, seed=INFO_SEEDS["rsmi"])
+                rows.append(_information_row(T, buffer, INFO_VARIABLES["rsmi"], "", rsmi, majority, weights(best)))
+                bar.update()
+                stage(stages[3])
+                box = inf.box_majority_information(d.configs, b, buffer, selected, seed=INFO_SEEDS["box"])
+                rows.append(_information_row(T, buffer, INFO_VARIABLES["box"], "", box, majority))
+                bar.update()
+                for name, tr in networks.items():
+                    stage(name)
+                    u = inf.unit_information(d.configs, tr.dbn.rbms[0], b, buffer, seed=INFO_SEEDS["units"])
+                    rows += [_information_row(T, buffer, INFO_VARIABLES[kind], name, getattr(u, kind), majority)
+                             for kind in ("sampled", "local", "block_filter")]
+                    bar.update()
+                del majority
+    return {"table": pd.DataFrame(rows), "candidates": pd.DataFrame(candidates)}
+
+
+def information_table(networks: dict | None = None, data: dict | None = None, held_out: dict | None = None, *,
+                      seed: int = 0, buffers=INFO_BUFFERS, store: Store | None = None,
+                      progress: bool = True) -> dict:
+    """What a block's coarse variable knows about the block's distant environment
+    (deeprg.information; Koch-Janusz & Ringel's real-space mutual information), for majority
+    rule, the RSMI-optimal filter and each network's first-layer units, on 2 x 2 blocks.
+
+    networks {name: TrainedDBN} (default penalty_dbns(seed): L1, L2, none); data {T: IsingData}
+    (default mcrg_data(): T_c and PAPER_T); held_out {T: IsingData} (default held_out_samples(T)
+    on data's lattice), on which the RSMI filter is chosen among every sign filter of the block
+    (information.rsmi_filter, pooled over the blocks information_blocks) before it is measured on
+    `data`, so that the choice does not inflate its estimate. At each T and buffer width w in
+    `buffers`, on `data`: majority rule and the RSMI filter at every block; majority rule of the
+    whole (2 + 2w)-box, a reference that also reads the buffer, at the blocks information_blocks;
+    each unit j of each network's first layer on its block V_j (information.unit_information) as
+    itself ("units", h_j sampled), with its inputs from the environment frozen at their means
+    ("units, local") and as the sign filter of its weights on V_j ("units' block filters").
+    Estimates are the cross-validated logistic-regression lower bound on I(H : E) in bits; fixed
+    seeds (INFO_SEEDS), one BLAS thread.
+
+    Returns {"table": one row per (T, buffer, variable, network ("" for the filters)): weights
+    (the filter's lambda over the block's sites, row by row, or ""), n (blocks or units), bits
+    (the mean over them) with bits_error (over samples) and spread_error (std over the blocks or
+    units / sqrt(n)), entropy (mean H_hat(H)), silent (the fraction with H_hat(H) <
+    INFO_SILENT), active_bits and active_spread_error (the mean over the others), median, max,
+    vs_majority (mean of I - I of majority rule on the same block) with vs_majority_error (paired,
+    over samples) and vs_majority_spread_error, above and below (fractions beyond INFO_N_SIGMA
+    errors; information.compare_estimates); "candidates": per (T, buffer, candidate filter) its
+    pooled estimate on the held-out samples, bits and bits_error, and whether it was chosen}.
+    Cached (kind "information") under the networks' and data sets' names; the computation's
+    seconds are in table.attrs."""
+    import pandas as pd
+
+    store = store or Store()
+    networks = networks if networks is not None else penalty_dbns(seed, store=store, progress=progress)
+    data = data if data is not None else mcrg_data(store)
+    sizes = {d.configs.shape[-1] for d in data.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"data must share one lattice size, got {sorted(sizes)}")
+    (L,) = sizes
+    held_out = held_out if held_out is not None else {T: held_out_samples(T, store, L) for T in data}
+    if set(held_out) != set(data):
+        raise ValueError(f"held_out must have the temperatures of data, {sorted(data)}, got {sorted(held_out)}")
+    buffers = [int(w) for w in buffers]
+    config = {"networks": {name: tr.name for name, tr in networks.items()},
+              "data": {f"{T:.4f}": d.name for T, d in data.items()},
+              "held_out": {f"{T:.4f}": d.name for T, d in held_out.items()}, "b": INFO_B, "buffers": buffers,
+              "seeds": INFO_SEEDS, "n_sigma": INFO_N_SIGMA, "silent": INFO_SILENT}
+
+    def compute():
+        import time
+
+        start = time.perf_counter()
+        with threadpool_limits(1):
+            tables = _information_tables(networks, data, held_out, buffers, progress)
+        arrays = {f"{kind}/{column}": np.asarray(table[column].tolist())  # strings as unicode, not object
+                  for kind, table in tables.items() for column in table.columns}
+        return arrays, {"seconds": time.perf_counter() - start}
+
+    arrays, sidecar = store.cached("information", config, compute, f"seed{seed}")
+    tables = {kind: pd.DataFrame({key.split("/", 1)[1]: value for key, value in arrays.items()
+                                  if key.startswith(kind + "/")})
+              for kind in ("table", "candidates")}
+    tables["table"].attrs["seconds"] = sidecar["info"]["seconds"]
+    return tables

@@ -32,12 +32,14 @@ bound on I(H : E) in expectation, up to the excess of H_hat(H) over H(H), about
 
 Coarse variables: sign filters sign(lambda . s_V) (filter_information), among them majority rule
 and the RSMI-optimal filter found by exhaustive search (rsmi_filter); the hidden units of a
-trained RBM (unit_information). Exact answers on small tori: enumerated_filter_information.
+trained RBM (unit_information); for reference, majority rule of the block with its buffer
+(box_majority_information). Variables on the same blocks are set side by side, with paired
+errors, by compare_estimates. Exact answers on small tori: enumerated_filter_information.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 from types import SimpleNamespace
 
@@ -266,18 +268,22 @@ class Estimates:
     """I_hat(H_k : E_k) of coarse variables k = 1 .. K measured on the same n samples, each on the
     b x b block with corner corners[k]: entropy (H_hat(H_k)), bits, error, each (K,); mean_terms (n,)
     the per-sample terms averaged over k, so that mean_error = std / sqrt(n) is the standard error
-    of the mean over k with the correlations between blocks of one configuration included."""
+    of the mean over k with the correlations between blocks of one configuration included;
+    terms (K, n) every k's per-sample terms when kept (keep_terms), else None: what
+    compare_estimates needs of its reference."""
 
     corners: np.ndarray
     entropy: np.ndarray
     bits: np.ndarray
     error: np.ndarray
     mean_terms: np.ndarray
+    terms: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def collect(cls, corners, estimates):
+    def collect(cls, corners, estimates, keep_terms: bool = False):
         return cls(np.asarray(corners), np.array([e.entropy for e in estimates]), np.array([e.bits for e in estimates]),
-                   np.array([e.error for e in estimates]), np.mean([e.terms for e in estimates], axis=0))
+                   np.array([e.error for e in estimates]), np.mean([e.terms for e in estimates], axis=0),
+                   np.array([e.terms for e in estimates]) if keep_terms else None)
 
     @property
     def mean(self) -> float:
@@ -289,10 +295,11 @@ class Estimates:
 
 
 def filter_information(configs, weights, b: int, buffer: int, blocks=None, *, seed: int = 0,
-                       n_folds: int = 5, C: float = 1.0) -> Estimates:
+                       n_folds: int = 5, C: float = 1.0, keep_terms: bool = False) -> Estimates:
     """I_hat(H : E) in bits of H = sign(lambda . s_V) (sign_filter; lambda = ones is majority rule)
     at each b x b block (all by default, else the (row, col) block indices `blocks`) against the
-    ring E_1 beyond a buffer of width `buffer`, which is sufficient for E (module docstring)."""
+    ring E_1 beyond a buffer of width `buffer`, which is sufficient for E (module docstring).
+    keep_terms keeps every block's per-sample terms (Estimates.terms), for compare_estimates."""
     s, shape = _flat(configs)
     corners = _block_corners(shape, check_size(b, "b", minimum=1), blocks)
     rng = np.random.default_rng(seed)
@@ -301,7 +308,83 @@ def filter_information(configs, weights, b: int, buffer: int, blocks=None, *, se
         h = sign_filter(s[:, block_sites(shape, b, corner)], weights, seed=int(rng.integers(2**63 - 1)))
         e = s[:, environment_sites(shape, b, corner, buffer)]
         estimates.append(mutual_information(h, e, n_folds=n_folds, C=C, seed=seed))
+    return Estimates.collect(corners, estimates, keep_terms)
+
+
+def box_majority_information(configs, b: int, buffer: int, blocks=None, *, seed: int = 0, n_folds: int = 5,
+                             C: float = 1.0) -> Estimates:
+    """I_hat(H : E) in bits of H = majority rule of the whole box of side b + 2 buffer (the b x b
+    block and its buffer; ties by a coin) against the same environment E as the block's at that
+    buffer, which is the box's environment at buffer 0 (its ring E_1 is the sites at distance 1
+    from the box). Blocks as in filter_information; the Estimates carry the blocks' corners, so
+    compare_estimates sets them beside a filter of the same blocks. A reference, not a coarse
+    variable of V: it reads the buffer, which RSMI's coarse variables may not."""
+    s, shape = _flat(configs)
+    b = check_size(b, "b", minimum=1)
+    buffer = check_size(buffer, "buffer", minimum=0)
+    corners = _block_corners(shape, b, blocks)
+    side = b + 2 * buffer
+    if side > min(shape):
+        raise ValueError(f"a box of side b + 2 buffer = {side} does not fit the {shape[0]} x {shape[1]} torus")
+    rng = np.random.default_rng(seed)
+    estimates = []
+    for corner in corners:
+        box = tuple((corner - buffer) % np.array(shape))
+        h = sign_filter(s[:, block_sites(shape, side, box)], np.ones(side * side), seed=int(rng.integers(2**63 - 1)))
+        e = s[:, environment_sites(shape, side, box, 0)]
+        estimates.append(mutual_information(h, e, n_folds=n_folds, C=C, seed=seed))
     return Estimates.collect(corners, estimates)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Coarse variables k = 1 .. K against a reference variable on the same block (compare_estimates).
+
+    difference = mean_k (I_hat_k - I_hat_ref(V_k)) in bits; error its standard error over samples
+    (paired: from the per-sample terms, so the noise the two share cancels); spread_error the
+    standard error over the K variables, std_k(d_k) / sqrt(K) with d_k = I_hat_k - I_hat_ref(V_k),
+    which counts how much the variables differ among themselves; above / below how many d_k
+    exceed +n_sigma / fall below -n_sigma times their error sqrt(error_k^2 + error_ref^2)."""
+
+    n: int
+    difference: float
+    error: float
+    spread_error: float
+    above: int
+    below: int
+    n_sigma: float
+
+    @property
+    def fraction_above(self) -> float:
+        return self.above / self.n
+
+    @property
+    def fraction_below(self) -> float:
+        return self.below / self.n
+
+
+def compare_estimates(estimates: Estimates, reference: Estimates, n_sigma: float = 2.0) -> Comparison:
+    """Each coarse variable of `estimates` minus the reference's on the block with the same corner
+    (e.g. RBM units, UnitInformation.sampled, against majority rule, filter_information with
+    keep_terms, which must hold every corner the units sit on), both measured on the same samples;
+    see Comparison."""
+    if reference.terms is None:
+        raise ValueError("reference must keep its per-sample terms: measure it with keep_terms=True")
+    if reference.terms.shape[1] != len(estimates.mean_terms):
+        raise ValueError(f"estimates and reference must be measured on the same samples, got "
+                         f"{len(estimates.mean_terms)} and {reference.terms.shape[1]}")
+    n_sigma = check_positive(n_sigma, "n_sigma")
+    where = {tuple(int(x) for x in c): k for k, c in enumerate(reference.corners)}
+    missing = [tuple(int(x) for x in c) for c in estimates.corners if tuple(int(x) for x in c) not in where]
+    if missing:
+        raise ValueError(f"reference has no block at corner {missing[0]} (and {len(missing) - 1} more)")
+    index = np.array([where[tuple(int(x) for x in c)] for c in estimates.corners])
+    paired = estimates.mean_terms - reference.terms[index].mean(axis=0)
+    d = estimates.bits - reference.bits[index]
+    sigma = n_sigma * np.hypot(estimates.error, reference.error[index])
+    spread = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+    return Comparison(len(d), float(paired.mean()), float(paired.std(ddof=1) / np.sqrt(len(paired))), spread,
+                      int((d > sigma).sum()), int((d < -sigma).sum()), n_sigma)
 
 
 def pooled_filter_information(configs, weights, b: int, buffer: int, blocks=None, *, seed: int = 0,

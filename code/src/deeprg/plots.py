@@ -469,17 +469,23 @@ def flow_endpoint_panels(panels: dict, references: dict):
 
 @_styled
 def converged_trajectories(runs, table, baseline_columns=("strips_w1", "strips_w2", "strips_w4")):
-    """One panel per temperature of `runs` (converge.finished): the KL at each check of each
-    seed's run, with the baselines of that temperature (columns of `table`, converge.comparison)
-    as horizontal lines, labelled at the right edge."""
+    """One panel per temperature of `runs` (converge.finished or converge.judged_runs): the KL at
+    each check of each seed's run (runs judged by the last iterate, if any, in grey), with the
+    baselines of that temperature (columns of `table`, converge.comparison) as horizontal lines,
+    labelled at the right edge."""
     from .baselines import BASELINE_NAMES
 
+    runs = runs if "judged" in runs.columns else runs.assign(judged="tail average")
     temperatures = sorted(runs["T"].unique()) if len(runs) else []
     fig, axes = plt.subplots(1, max(len(temperatures), 1), figsize=(WIDTH, 2.9), squeeze=False)
     for ax, T in zip(axes[0], temperatures):
-        for (seed, rows), colour in zip(runs[runs["T"] == T].groupby("seed"), CATEGORY_COLOURS):
+        at = runs[runs["T"] == T]
+        for (seed, rows), colour in zip(at[at["judged"] != "last iterate"].groupby("seed"), CATEGORY_COLOURS):
             ax.errorbar(rows["epoch"], rows["kl"], yerr=rows["log_likelihood_error"], marker="o", ms=2.5,
                         capsize=1.5, lw=1, color=colour, label=f"seed {seed}")
+        for seed, rows in at[at["judged"] == "last iterate"].groupby("seed"):
+            ax.plot(rows["epoch"], rows["kl"], marker=".", ms=3, lw=0.8, ls="--", color="0.6",
+                    label=f"seed {seed}, last iterate")
         row = table.loc[table.index[np.isclose(table.index.to_numpy(float), T)][0]]
         for column, (style, colour) in zip(baseline_columns, REFERENCE_STYLES * len(baseline_columns)):
             ax.axhline(row[column], ls=style, color=colour, lw=1)
@@ -488,6 +494,47 @@ def converged_trajectories(runs, table, baseline_columns=("strips_w1", "strips_w
         ax.set_title(_temperature(T))
         ax.set_xlabel("epoch")
     axes[0, 0].set_ylabel("KL (nats per configuration)")
-    if not temperatures:
+    if temperatures:
+        axes[0, 0].legend(loc="upper right", fontsize="small")
+    else:
         axes[0, 0].text(0.5, 0.5, "no finished run", ha="center", va="center", transform=axes[0, 0].transAxes)
+    return fig
+
+
+@_styled
+def scale_sizes(means, key: str = "area", ylabel: str = "median field area (sites)", ceilings: dict | None = None,
+                settings=None):
+    """The scale test: one panel per (penalty, alpha) of `means` (scaling.seed_means by L, T,
+    penalty, alpha), `key` ± its error against the exact xi^2 on log axes, one line per lattice
+    side L (CATEGORY_COLOURS) over the temperatures above T_c; the point at T_c, where xi is
+    limited by the lattice, is drawn open at xi^2 = L^2. A dashed guide of slope 1 (a size that
+    tracks xi^2) starts at each panel's smallest xi; ceilings (label -> value), dotted, e.g.
+    the window's sites. settings: the (penalty, alpha) panels in order (default: as they come)."""
+    settings = list(settings or dict.fromkeys(zip(means["penalty"], means["alpha"])))
+    fig, axes = plt.subplots(1, len(settings), figsize=(WIDTH, 2.9), sharex=True, sharey=True, squeeze=False)
+    for ax, (penalty, alpha) in zip(axes[0], settings):
+        rows = means[(means["penalty"] == penalty) & (means["alpha"] == alpha)]
+        for (L, at_L), colour in zip(rows.groupby("L"), CATEGORY_COLOURS):
+            above = at_L[np.isfinite(at_L["xi2"])].sort_values("xi2")
+            ax.errorbar(above["xi2"], above[key], yerr=above[f"{key}_error"], marker="o", ms=3.5, capsize=2, lw=1,
+                        color=colour, label=f"$L = {L}$")
+            critical = at_L[~np.isfinite(at_L["xi2"])]
+            ax.errorbar(np.full(len(critical), float(L) ** 2), critical[key], yerr=critical[f"{key}_error"],
+                        marker="o", ms=5, mfc="white", capsize=2, lw=0, elinewidth=1, color=colour)
+        above = rows[np.isfinite(rows["xi2"])]
+        if len(above):
+            x0 = above["xi2"].min()
+            y0 = above.loc[above["xi2"] == x0, key].median()
+            x = np.array([x0, float(rows["L"].max()) ** 2])
+            ax.plot(x, y0 * x / x0, ls="--", color="black", lw=0.8, label="$\\propto \\xi^2$")
+        for (label, value), (style, colour) in zip((ceilings or {}).items(), REFERENCE_STYLES[1:] * 4):
+            ax.axhline(value, ls=style, color=colour, lw=1, label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        title = PENALTY_NAMES["none"] if penalty == "none" else penalty_label(penalty, alpha)
+        ax.set_title(title, color=penalty_colour(penalty, alpha))
+    axes[0, len(settings) // 2].set_xlabel("exact $\\xi^2$ (open circles: $T_c$, placed at $L^2$)")
+    axes[0, 0].set_ylabel(ylabel)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3)
     return fig

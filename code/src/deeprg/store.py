@@ -5,25 +5,64 @@ NAME.json (the config, the package versions, the creation time and the sha256 of
 NAME is "<kind>-<readable label>-<10 hex digits of the sha256 of the canonical config>".
 Loading checks the checksum; a truncated, altered or half-written artifact raises
 CorruptArtifactError and is never silently used or overwritten.
+
+Concurrent writers and readers (joblib workers, Dask workers on other machines sharing the
+folder) never see a half-written artifact. Store.save writes both files as hidden temporaries
+in the same folder (each fsynced), then publishes them in a fixed order:
+
+1. the sidecar, by os.link of its temporary to NAME.json: atomic, and it fails if NAME.json
+   exists, so of two processes storing the same artifact exactly one claims it (the other gets
+   FileExistsError and loads the winner's); the sidecar holds the sha256 of that writer's .npz;
+2. the arrays, by os.replace of the temporary .npz to NAME.npz: the commit.
+
+So the sidecar always names the .npz that follows it; a reader that finds NAME.json without
+NAME.npz is looking at a write in progress while the writer's temporary .npz (.NAME.npz*.tmp)
+exists, and waits for the rename (at most AWAIT_SECONDS); without a temporary it is a damaged
+artifact. An .npz without its sidecar cannot come from a save and is reported as damaged.
+
+Why links and renames rather than fcntl locks: on shared file systems link(2) with EEXIST and
+rename(2) within a folder are atomic (NFSv3/v4, Lustre, GPFS, BeeGFS; the classic NFS-safe
+lock-file idiom), whereas POSIX/BSD locks are node-local or unsupported on common cluster mounts
+(BeeGFS and Lustre by default, NFS without lockd) and would silently fail to exclude. (link's
+EEXIST after an NFS retransmission of a link that did succeed is recognised by comparing the
+two files.) A file system without hard links falls back to check-then-rename. Clients that
+cache directory entries (NFS attribute caching) may see a file only seconds after another node
+wrote it: DEEPRG_LATENCY_WAIT (seconds, default 0) makes a reader wait that long for a missing
+half of an artifact before calling it damaged, as Snakemake's --latency-wait does.
 """
 
 from __future__ import annotations
 
+import contextvars
+import errno
+import glob
 import hashlib
 import json
 import os
 import platform
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
 SPIN_SUFFIX = "__spins"
+AWAIT_SECONDS = 60.0  # longest wait for the .npz of a write in progress (its sidecar is there)
 
 
 class CorruptArtifactError(RuntimeError):
     """An artifact in the store is truncated, altered or incomplete."""
+
+
+class MissingArtifact(LookupError):
+    """Raised under PROBE where an artifact would be computed: it is not stored yet."""
+
+
+# deeprg.cluster sets this while it runs a call in its own process only to learn whether
+# everything the call makes is stored: then cached() and save() raise MissingArtifact
+# instead of computing or writing
+PROBE = contextvars.ContextVar("deeprg_store_probe", default=False)
 
 
 def default_root() -> Path:
@@ -95,7 +134,9 @@ def _decode(npz) -> dict:
     return arrays
 
 
-def _atomic_write(path: Path, write) -> None:
+def _staged(path: Path, write) -> Path:
+    """A hidden temporary beside path (same folder, so a rename or link stays atomic) holding
+    what write(f) writes, fsynced and world-readable."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -103,43 +144,102 @@ def _atomic_write(path: Path, write) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+_NO_HARD_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EMLINK, errno.ENOSYS}
+
+
+def _publish_exclusive(tmp: Path, path: Path) -> None:
+    """Make tmp's content appear at path atomically, unless path exists: FileExistsError."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        try:  # NFS: a retransmitted link that had succeeded answers EEXIST; then path is tmp
+            if os.path.samefile(tmp, path):
+                return
+        except OSError:
+            pass
+        raise
+    except OSError as err:
+        if err.errno not in _NO_HARD_LINKS:
+            raise
+        if path.exists():  # no hard links here (some FUSE/SMB mounts): check, then rename
+            raise FileExistsError(errno.EEXIST, "exists", str(path)) from None
+        os.replace(tmp, path)
 
 
 class Store:
     """A folder of artifacts; see the module docstring for the format."""
 
-    def __init__(self, root: str | os.PathLike | None = None):
+    def __init__(self, root: str | os.PathLike | None = None, latency_wait: float | None = None):
         self.root = Path(root) if root is not None else default_root()
+        # seconds to wait for a missing half of an artifact (shared file systems that cache entries)
+        self.latency_wait = (float(os.environ.get("DEEPRG_LATENCY_WAIT") or 0) if latency_wait is None
+                             else latency_wait)
 
     def paths(self, name: str) -> tuple[Path, Path]:
         return self.root / f"{name}.npz", self.root / f"{name}.json"
 
     def exists(self, name: str) -> bool:
+        """Whether either file is there: the artifact is stored, being stored by another
+        process (load waits for it), or damaged (load raises); never to be written again."""
         data, meta = self.paths(name)
         return data.exists() or meta.exists()
 
+    def _appears(self, path: Path) -> bool:
+        """Whether path exists, waiting while a writer's temporary of it is there (at most
+        AWAIT_SECONDS: a write in progress), then up to self.latency_wait."""
+        start, pause = time.monotonic(), 0.005
+        staged = os.path.join(glob.escape(str(path.parent)), glob.escape("." + path.name) + "*.tmp")
+        while not path.exists():
+            waited = time.monotonic() - start
+            if not ((glob.glob(staged) and waited < AWAIT_SECONDS) or waited < self.latency_wait):
+                return False
+            time.sleep(pause)
+            pause = min(2 * pause, 0.25)
+        return True
+
     def save(self, name: str, arrays: dict, config: dict, info: dict | None = None) -> Path:
-        """Write arrays and their sidecar atomically; refuse to overwrite an existing artifact."""
+        """Write arrays and their sidecar (see the module docstring: the sidecar claims the
+        name, the .npz commits); refuse to overwrite an existing artifact (FileExistsError,
+        also when another process stores the same name first)."""
         data, meta = self.paths(name)
         if self.exists(name):
             raise FileExistsError(f"artifact {name!r} already exists in {self.root}; delete it to recompute")
+        if PROBE.get():
+            raise MissingArtifact(name)
         self.root.mkdir(parents=True, exist_ok=True)
-        _atomic_write(data, lambda f: np.savez_compressed(f, **_encode(arrays)))
-        sidecar = {
-            "name": name, "config": json.loads(canonical(config)), "info": info or {},
-            "versions": _versions(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "file": data.name, "sha256": _sha256(data),
-        }
-        _atomic_write(meta, lambda f: f.write(json.dumps(sidecar, indent=1, default=str).encode()))
+        staged = _staged(data, lambda f: np.savez_compressed(f, **_encode(arrays)))
+        try:
+            sidecar = {
+                "name": name, "config": json.loads(canonical(config)), "info": info or {},
+                "versions": _versions(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "file": data.name, "sha256": _sha256(staged),
+            }
+            staged_meta = _staged(meta, lambda f: f.write(json.dumps(sidecar, indent=1, default=str).encode()))
+            try:
+                _publish_exclusive(staged_meta, meta)
+            except FileExistsError:
+                raise FileExistsError(f"artifact {name!r} was stored by another process meanwhile") from None
+            finally:
+                staged_meta.unlink(missing_ok=True)
+            try:
+                os.replace(staged, data)
+            except BaseException:
+                meta.unlink(missing_ok=True)  # withdraw the claim: no sidecar without its .npz
+                raise
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
         return data
 
     def metadata(self, name: str) -> dict:
         data, meta = self.paths(name)
-        if not meta.exists():
+        if not self._appears(meta):
             raise CorruptArtifactError(f"{data} has no sidecar {meta.name}: a partial write; delete it to recompute")
         try:
             return json.loads(meta.read_text())
@@ -150,7 +250,7 @@ class Store:
         """(arrays, sidecar) of an artifact whose checksum matches; else CorruptArtifactError."""
         data, _ = self.paths(name)
         sidecar = self.metadata(name)
-        if not data.exists():
+        if not self._appears(data):  # the sidecar comes first: wait while its .npz is being renamed into place
             raise CorruptArtifactError(f"{data} is missing but its sidecar exists; delete the sidecar to recompute")
         if _sha256(data) != sidecar.get("sha256"):
             raise CorruptArtifactError(f"{data} does not match the sha256 in its sidecar: truncated or altered")
@@ -161,6 +261,8 @@ class Store:
         """Load the artifact for (kind, config), or compute() -> (arrays, info), save and return it."""
         name = artifact_name(kind, config, label)
         if not self.exists(name):
+            if PROBE.get():
+                raise MissingArtifact(name)
             arrays, info = compute()
             try:
                 self.save(name, arrays, config, info)

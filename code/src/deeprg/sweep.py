@@ -6,6 +6,7 @@ and points run in parallel with joblib (any joblib backend: a Dask or Ray cluste
 
 from __future__ import annotations
 
+import contextvars
 import time
 
 import numpy as np
@@ -193,17 +194,28 @@ def _cached(store, kind, config, label, compute, *args):
     return label
 
 
+def _job_data(config, *args):
+    """(T, n_samples, L) of the data set a job (config, label, *args) trains on (held-out samples: T, L)."""
+    return args[-1], config.get("n_samples", experiments.PAPER_N_SAMPLES), config.get("L", experiments.PAPER_L)
+
+
+# deeprg.cluster sets this while it plans `deeprg reproduce --scheduler`: called with (store, kind,
+# missing jobs, compute) instead of computing them, it raises, and each job becomes a Dask task
+PLANNER = contextvars.ContextVar("deeprg_sweep_planner", default=None)
+
+
 def _compute_missing(store, kind, jobs, compute, n_jobs, progress, desc):
     """compute(config, *args) for each job (config, label, *args) whose artifact is not in the
-    store yet, in parallel with joblib, each into its own artifact."""
+    store yet, in parallel with joblib, each into its own artifact (under deeprg.cluster's
+    PLANNER: handed to it instead)."""
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
     missing = [job for job in jobs if not store.exists(artifact_name(kind, job[0], job[1]))]
-    if n_jobs != 1:  # the missing points' data sets first, here: workers that make the same one race (one
-        # loads it between the other's writes of its .npz and its sidecar: CorruptArtifactError)
-        for T, n_samples, L in dict.fromkeys((args[-1], config.get("n_samples", experiments.PAPER_N_SAMPLES),
-                                              config.get("L", experiments.PAPER_L)) for config, _, *args in missing):
+    if missing and PLANNER.get() is not None:
+        PLANNER.get()(store, kind, missing, compute)
+    if n_jobs != 1:  # the missing points' data sets first, here, so that no two workers sample the same one
+        for T, n_samples, L in dict.fromkeys(_job_data(config, *args) for config, _, *args in missing):
             _data(T, n_samples, L)
     runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
     for _ in tqdm(runner(delayed(_cached)(store, kind, config, label, compute, *args) for config, label, *args in missing),
@@ -538,3 +550,142 @@ def ais_recheck_flagged(seeds=SEEDS, **options):
     tables = [ais_recheck((row["T"],), ((row["penalty"], row["alpha"]),), seeds=seeds, **options)
               for _, row in check[ais_flagged(check)].iterrows()]
     return pd.concat(tables, ignore_index=True) if tables else check.iloc[:0]
+
+
+# ----------------------------------------------------------------------------- the scale test (issue 20, item 2)
+SCALE_LS = (32, 40, 64)  # lattice sides of the scale test
+# T_c, where xi is limited by L, and temperatures above it of the temperature sweeps, whose exact
+# infinite-lattice xi (exact.correlation_length) is 16.3, 7.47, 4.27 and 2.14 lattice spacings
+SCALE_TEMPERATURES = (T_C, 2.35, experiments.PAPER_T, 2.6, 3.0)
+SCALE_SETTINGS = (("l1", experiments.PAPER_RBM["alpha"]), ("none", 0.0))  # the paper's penalty, and none
+SCALE_STRONG = ("l1", 1e-3)  # beside them: the L1 strength whose fields are compact after 20 epochs at L = 40
+SCALE_COMPRESSION = 4  # L^2 / n_hidden: the paper's 1600 -> 400 at L = 40, kept at every L
+SCALE_RADII = (rg.WINDOW_RADIUS, 12)  # window half-sides of compact_part (2R + 1 < 32 for both)
+SCALE_MEASURES = ("area", "gyration", "background")
+SCALE_BOOTSTRAP = 1000  # resamples of the units for the error of a median
+SCALE_COMPACT_BELOW = 0.5  # a field has a compact part when its background share is below this (sizes.COMPACT_BELOW)
+
+
+def scale_hidden(L: int, compression: int = SCALE_COMPRESSION) -> int:
+    """The first layer's hidden units on the L x L lattice: L^2 / compression (400 at L = 40)."""
+    if (L * L) % compression:
+        raise ValueError(f"compression {compression} must divide L^2 = {L * L}")
+    return L * L // compression
+
+
+def scale_points(Ls=SCALE_LS, temperatures=SCALE_TEMPERATURES, settings=SCALE_SETTINGS, seeds=(0,)) -> list:
+    """The points (L, T, penalty, alpha, seed) of the scale test in the order a run computes
+    them: seed by seed, and within a seed the smaller lattices first."""
+    return [(L, T, penalty, 0.0 if penalty == "none" else alpha, seed)
+            for seed in seeds for L in sorted(Ls) for T in temperatures for penalty, alpha in settings]
+
+
+def _scale_point(config, T):
+    """A point of scale_test: the first layer trained as the sweep trains it (no AIS), then
+    rg.compact_part of every unit's field at each window half-side of config["radii"].
+    Returns (arrays, info): per unit and radius R, area_R{R}, gyration_R{R}, background_R{R}
+    (float32; a field that is identically zero has none of them: NaN), and the seconds of each
+    epoch; never the weights."""
+    seconds, start = [], time.perf_counter()
+    for epoch, rbm, X, held in _training(config, T):
+        seconds.append(time.perf_counter() - start)
+        start = time.perf_counter()
+    L = config.get("L", experiments.PAPER_L)
+    W = np.asarray(rbm.components_, np.float64)
+    alive = (W != 0).any(axis=1)
+    arrays = {"epoch_seconds": np.array(seconds)}
+    for radius in config["radii"]:
+        part = rg.compact_part(W[alive], (L, L), radius=radius)
+        for key in SCALE_MEASURES:
+            values = np.full(len(W), np.nan, np.float32)
+            values[alive] = getattr(part, key)
+            arrays[f"{key}_R{radius}"] = values
+    return arrays, {"seconds": float(sum(seconds)), "dead_units": int((~alive).sum())}
+
+
+def median_and_error(x, n_resamples: int = SCALE_BOOTSTRAP, seed: int = 0) -> tuple[float, float]:
+    """Median of the finite values of x and its bootstrap standard error (n_resamples
+    resamples with replacement, from seed: the same x gives the same error); NaN error below 2
+    values."""
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    if len(x) < 2:
+        return (float(x[0]) if len(x) else np.nan), np.nan
+    resampled = np.random.default_rng(seed).choice(x, size=(n_resamples, len(x)))
+    return float(np.median(x)), float(np.median(resampled, axis=1).std(ddof=1))
+
+
+def scale_summary(arrays, radii=SCALE_RADII, compact_below: float = SCALE_COMPACT_BELOW) -> dict:
+    """A scale_test point's row from its per-unit arrays. For each radius R (the default R
+    without suffix, the others with _R{R}): compact, the share of units with a compact part
+    (background share below compact_below, as sizes.COMPACT_BELOW); over those units the median
+    and mean area in sites and the median gyration in lattice spacings; over all units the
+    median area (area_all, which for a field with no compact part measures the window) and the
+    mean background share. Each with its error over the units (bootstrap for medians, standard
+    error for means)."""
+    row = {}
+    for radius in radii:
+        suffix = "" if radius == rg.WINDOW_RADIUS else f"_R{radius}"
+        area, gyration = arrays[f"area_R{radius}"], arrays[f"gyration_R{radius}"]
+        background = arrays[f"background_R{radius}"]
+        with np.errstate(invalid="ignore"):
+            compact = np.isfinite(area) & (background < compact_below)
+        for name, value in (("area", median_and_error(area[compact])),
+                            ("mean_area", analysis.mean_and_error(area[compact])),
+                            ("gyration", median_and_error(gyration[compact])),
+                            ("area_all", median_and_error(area)),
+                            ("background", analysis.mean_and_error(background[np.isfinite(background)]))):
+            row[f"{name}{suffix}"], row[f"{name}{suffix}_error"] = value
+        row[f"compact{suffix}"] = float(np.mean(compact))
+    return row
+
+
+def scale_test(points=None, n_iter: int = N_EPOCHS, compression: int = SCALE_COMPRESSION, radii=SCALE_RADII,
+               n_jobs: int = 1, store: Store | None = None, progress: bool = True):
+    """Do the first layer's receptive fields track the correlation length? For each point
+    (L, T, penalty, alpha, seed) (default: scale_points(), seed 0), the first layer with
+    L^2 / compression hidden units (the paper's 1600 -> 400 compression at every L) trained with
+    the paper's CD-1 schedule (experiments.PAPER_RBM, n_iter epochs: the sweep's 20 by default)
+    on the 20,000 configurations of the L x L torus at T, and the size of its fields measured
+    by rg.compact_part, apart from their background.
+
+    One row per point: L, T, penalty, alpha, seed, n_hidden, xi (the exact infinite-lattice
+    correlation length; inf at and below T_c), xi2 = xi^2, the columns of scale_summary, seconds
+    (training, the data's loading included), seconds_per_epoch (the median epoch) and dead_units
+    (identically zero fields). Each point is its own artifact (kind "scale") holding per-unit
+    measures, never weights: a run resumes where it stopped, and the same seed gives the same
+    row (one BLAS thread)."""
+    import pandas as pd
+
+    from .exact import correlation_length
+
+    store = store or Store()
+    points = scale_points() if points is None else list(points)
+    jobs = []
+    for L, T, penalty, alpha, seed in points:
+        n_hidden = scale_hidden(L, compression)
+        data_name = experiments.ising_samples_name(L=L, T=T)
+        config = {key: value for key, value in _point_config(data_name, penalty, alpha, seed, n_iter, n_hidden,
+                                                             L).items() if key != "ais"}
+        config |= {"radii": list(radii), "L": L}
+        jobs.append((config, _label(T, penalty, alpha, seed, n_iter, n_hidden, L), T))
+    _compute_missing(store, "scale", jobs, _scale_point, n_jobs, progress, "scale test")
+    rows = []
+    for (L, T, penalty, alpha, seed), (config, label, _) in zip(points, jobs):
+        arrays, sidecar = store.load(artifact_name("scale", config, label))
+        xi = correlation_length(T) if T > T_C else np.inf
+        rows.append({"L": L, "T": T, "penalty": penalty, "alpha": alpha, "seed": seed, "n_hidden": config["n_hidden"],
+                     "xi": xi, "xi2": xi**2} | scale_summary(arrays, radii)
+                    | {"seconds": sidecar["info"]["seconds"],
+                       "seconds_per_epoch": float(np.median(arrays["epoch_seconds"])),
+                       "dead_units": sidecar["info"]["dead_units"]})
+    return pd.DataFrame(rows)
+
+
+def scale_book_points() -> list:
+    """The points of scale_test that the book's chapter shows: seed 0 at every lattice side,
+    temperature and setting (SCALE_SETTINGS and SCALE_STRONG); seeds 1 and 2 at L = 32 and 40
+    for every setting, and at L = 64 at T_c for SCALE_STRONG."""
+    every = SCALE_SETTINGS + (SCALE_STRONG,)
+    return (scale_points(settings=every, seeds=(0,)) + scale_points(Ls=(32, 40), settings=every, seeds=(1, 2))
+            + scale_points(Ls=(64,), temperatures=(T_C,), settings=(SCALE_STRONG,), seeds=(1, 2)))

@@ -83,3 +83,29 @@ def chains(stay_up: float, cross_up: float) -> str:
     if stay_up > 0.9 and cross_up < 0.1:
         return "keeps both states: its chains stay in the state they start in"
     return "lets chains cross from one state to the other"
+
+
+def against_best_null(sides, what: str, n_sigma: float = 4.0) -> str:
+    """analysis.sides_of_best_null's sides, keys (network, layer), in words: how many of the
+    layers score above `what` (their best null) by n_sigma combined standard errors, naming
+    them, and how many below it: 'none of the 9 layers scores above <what> by four standard
+    errors, and 8 score below it by as many'."""
+    def label(key):
+        return f"{key[0]}'s layer {key[1]}" if isinstance(key, tuple) else str(key)
+
+    n, sigmas = len(sides), _sigmas(n_sigma)
+    above = [key for key, side in sides.items() if side > 0]
+    below = [key for key, side in sides.items() if side < 0]
+    if above:
+        verb = "scores" if len(above) == 1 else "score"
+        first = (f"{len(above)} of the {n} layers ({fmt.listing(label(k) for k in above)}) {verb} above {what} "
+                 f"by {sigmas} standard errors")
+    else:
+        first = f"none of the {n} layers scores above {what} by {sigmas} standard errors"
+    if not below:
+        second = "none scores below it by as many"
+    elif len(below) == n:
+        second = "all of them score below it by as many"
+    else:
+        second = f"{len(below)} score{'s' if len(below) == 1 else ''} below it by as many"
+    return f"{first}, and {second}"
