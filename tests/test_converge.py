@@ -106,7 +106,7 @@ def test_weights_missing_from_the_store_are_trained_again_to_the_same_bits(finis
 def test_a_check_judges_the_mean_of_the_epochs_since_the_one_before(tmp_path):
     """The first check of a run (epochs 1-2, exact ln Z) is the held-out log-likelihood of the
     mean of the parameters after epochs 1 and 2, computed here by training a copy by hand; and
-    the weights a run returns are its last check's mean."""
+    the weights a run returns are its best check's mean."""
     from deeprg import experiments
     from deeprg.rbm import RBM, set_parameters, spins_to_visible
 
@@ -233,3 +233,18 @@ def test_at_common_epoch_pairs_the_two_judgements_of_one_run():
     assert list(table.index) == [(2.0, 0)]  # T = 3 was judged one way only
     assert table.loc[(2.0, 0)].to_dict() == {"epoch": 20, "averaged": 5.0, "averaged_error": 0.2,
                                              "iterate": 8.0, "iterate_error": 0.5}
+
+
+
+def test_a_run_returns_its_best_check_not_its_last(tmp_path, monkeypatch):
+    """With checks that only get worse (a stand-in likelihood of -epoch), the rule stops after
+    patience + 1 checks and the weights are those the first check judged: the mean of the
+    parameters after epochs 1 and 2, as a run of two epochs returns them."""
+    short = TINY | {"schedule": TINY["schedule"] | {"max_epochs": 2}}
+    want = converge.weights(T=2.451, seed=0, store=Store(tmp_path / "short"), progress=False, **short)
+    monkeypatch.setattr(converge, "_check", lambda rbm, X, held, seed, ais: (-float(rbm.n_epochs_), 0.0))
+    store = Store(tmp_path / "worse")
+    arrays, sidecar = converge.train(T=2.451, seed=0, store=store, progress=False, **TINY)
+    assert list(arrays["epoch"]) == [2, 4, 6, 8] and sidecar["info"]["best_epoch"] == 2
+    for got, expected in zip(converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY), want):
+        np.testing.assert_array_equal(got, expected)

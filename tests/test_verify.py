@@ -325,9 +325,9 @@ def test_missing_freeze_is_reported(book, capsys):
 
 
 def test_a_real_chapter_matches_its_freeze_and_an_altered_table_row_does_not():
-    """report/05-penalties.qmd (inline values, a table, figures) against its committed freeze,
+    """report/penalties.qmd (inline values, a table, figures) against its committed freeze,
     which `make verify` checks for every chapter; then with one digit of the table changed."""
-    chapter = "report/05-penalties.qmd"
+    chapter = "report/penalties.qmd"
     text = (ROOT / chapter).read_text()
     frozen = {fmt: verify.freeze_file(ROOT, chapter, fmt) for fmt in verify.book_formats(ROOT)}
     if not all(f.is_file() and json.loads(f.read_text())["hash"] == verify.source_hash(text) for f in frozen.values()):

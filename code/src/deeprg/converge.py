@@ -6,7 +6,8 @@ row of a mini-batch) carried over between updates, cd_k Gibbs sweeps per update,
 visible biases started at the data's log-odds, and a learning rate decaying as
 lr_e = lr_0 / (1 + e / decay_epochs) in epoch e. Every check_every epochs (SCHEDULE) the
 held-out mean log-likelihood is estimated by AIS, with its standard error; training stops by the
-rule of `stopped`, or at max_epochs, which the result records as not converged.
+rule of `stopped`, or at max_epochs, which the result records as not converged. A run returns
+the network of its best check (early stopping), which is its last where it still improves.
 
 What a check judges, and what a run returns, is the tail average (Polyak & Juditsky 1992) of the
 parameters at the end of each epoch since the previous check, not the last iterate: under PCD the
@@ -97,7 +98,7 @@ def _with_parameters(rbm, W, b, c):
 
 class _Checkpoints:
     """A run's checkpoints, one artifact per check: the pickled estimator, the checks so far and
-    the parameters the last check judged."""
+    the parameters of the best check so far."""
 
     def __init__(self, store: Store, run: str):
         self.store, self.run = Store(store.root / "checkpoints"), run
@@ -106,7 +107,7 @@ class _Checkpoints:
         return f"{self.run}-e{epoch:05d}"
 
     def latest(self):
-        """(rbm, rows, judged (W, b, c)) of the latest readable checkpoint, or (None, [], None)."""
+        """(rbm, rows, best check's (W, b, c)) of the latest readable checkpoint, or (None, [], None)."""
         names = sorted(p.stem for p in self.store.root.glob(f"{self.run}-e*.json")) if self.store.root.exists() else []
         for name in reversed(names):
             try:
@@ -116,12 +117,12 @@ class _Checkpoints:
                 for path in self.store.paths(name):
                     path.unlink(missing_ok=True)
                 continue
-            judged = tuple(arrays[key] for key in "Wbc")
-            return pickle.loads(arrays["estimator"].tobytes()), sidecar["info"]["rows"], judged
+            best = tuple(arrays[f"best_{key}"] for key in "Wbc")
+            return pickle.loads(arrays["estimator"].tobytes()), sidecar["info"]["rows"], best
         return None, [], None
 
-    def save(self, rbm, rows, judged):
-        arrays = {"estimator": np.frombuffer(pickle.dumps(rbm), np.uint8)} | dict(zip("Wbc", judged))
+    def save(self, rbm, rows, best):
+        arrays = {"estimator": np.frombuffer(pickle.dumps(rbm), np.uint8)} | {f"best_{k}": p for k, p in zip("Wbc", best)}
         self.store.save(self._name(rbm.n_epochs_), arrays, {"run": self.run}, {"rows": rows})
 
     def clear(self):
@@ -158,8 +159,8 @@ def train(T: float = experiments.PAPER_T, seed: int = 0, recipe: dict | None = N
 def weights(T: float = experiments.PAPER_T, seed: int = 0, recipe: dict | None = None, schedule: dict | None = None,
             L: int = experiments.PAPER_L, n_samples: int = experiments.PAPER_N_SAMPLES, store: Store | None = None,
             progress: bool = True):
-    """(W, b, c), float32, of the run of train(...) with these arguments: the tail average of its
-    last check. Stored apart from the checks; where they are not (only seed 0's are committed),
+    """(W, b, c), float32, of the run of train(...) with these arguments: the network of its best
+    check (the highest held-out likelihood; early stopping's choice), the tail average there. Stored apart from the checks; where they are not (only seed 0's are committed),
     the run is trained again, to the same bits."""
     store = store or Store()
     config, label, run = _spec(T, seed, recipe, schedule, L, n_samples)
@@ -180,7 +181,7 @@ def _train(config, store, run, progress):
                                                    progress=False).configs)
     held = spins_to_visible(experiments.held_out_samples(T, L=L, store=store).configs, np.float64)
     checkpoints = _Checkpoints(store, run)
-    rbm, rows, judged = checkpoints.latest()  # judged: the parameters the last check judged
+    rbm, rows, best = checkpoints.latest()  # best: the parameters of the check with the highest likelihood
     rbm = rbm or RBM(random_state=seed, n_iter=1, **recipe)
     every, limit = schedule["check_every"], schedule["max_epochs"]
     total = None  # sums of the end-of-epoch parameters since the last check
@@ -200,16 +201,19 @@ def _train(config, store, run, progress):
                 judged = tuple(t / every for t in total) if schedule.get("averaged") else tuple(p.copy() for p in now)
                 total = None
                 ll, se = _check(_with_parameters(rbm, *judged), X, held, seed, schedule["ais"])
+                if not rows or ll > max(r["log_likelihood"] for r in rows):
+                    best = judged
                 rows.append({"epoch": rbm.n_epochs_, "log_likelihood": ll, "log_likelihood_error": se,
                              "learning_rate": rbm.learning_rate})
                 bar.set_postfix(kl=f"{float(baselines.kl_from_log_likelihood(ll, L, T)):.1f}")
-                checkpoints.save(rbm, rows, judged)
+                checkpoints.save(rbm, rows, best)
     columns = {key: np.array([row[key] for row in rows], float) for key in rows[0]}
     columns["kl"] = baselines.kl_from_log_likelihood(columns["log_likelihood"], L, T)
-    info = {"converged": rbm.n_epochs_ < limit, "epochs": rbm.n_epochs_}
+    info = {"converged": rbm.n_epochs_ < limit, "epochs": rbm.n_epochs_,
+            "best_epoch": int(columns["epoch"][np.argmax(columns["log_likelihood"])])}
     name = artifact_name("weights-converged", config, _label(L, T, seed, recipe))
     if not store.exists(name):
-        store.save(name, dict(zip("Wbc", (p.astype(np.float32) for p in judged))), config, info)
+        store.save(name, dict(zip("Wbc", (p.astype(np.float32) for p in best))), config, info)
     checkpoints.clear()
     return columns, info
 
@@ -284,8 +288,8 @@ def finished(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None,
                 arrays, sidecar = store.load(name)
                 checks = {key: arrays[key] for key in CHECK_COLUMNS}
                 frames.append(pd.DataFrame(checks).assign(T=float(T), seed=seed, **sidecar["info"]))
-    columns = ["T", "seed", *CHECK_COLUMNS, "converged", "epochs"]
-    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    columns = ["T", "seed", *CHECK_COLUMNS, "converged", "epochs", "best_epoch"]  # best_epoch: not in the first runs
+    return pd.concat(frames, ignore_index=True).reindex(columns=columns) if frames else pd.DataFrame(columns=columns)
 
 
 JUDGED = {"tail average": True, "last iterate": False}  # what a check judges: SCHEDULE["averaged"]
@@ -398,7 +402,7 @@ def comparison(temperatures=TEMPERATURES, store: Store | None = None):
     baseline_table's columns; the paper's CD-1 training for 20 epochs without a penalty and at
     the paper's L1 strength (the temperature sweep, (mean, standard error) over its seeds); the
     paper's L1 run for its 200 epochs (one seed, AIS as the sweep estimated it); and the
-    PCD-10 reference runs (finished only: (mean, standard error) over their seeds, or the one run's
+    PCD-10 reference runs at their best checks (finished only: (mean, standard error) over their seeds, or the one run's
     value and AIS error), with how many there are and whether all stopped by the rule."""
     import pandas as pd
 
@@ -408,7 +412,7 @@ def comparison(temperatures=TEMPERATURES, store: Store | None = None):
     short = analysis.with_kl(sweep.temperature_sweep(temperatures, progress=False, store=store))
     long = analysis.with_kl(sweep.paper_epochs_by_temperature(temperatures, progress=False, store=store))
     runs = finished(temperatures, store=store)
-    last = runs.sort_values("epoch").groupby(["T", "seed"]).tail(1)
+    last = runs.loc[runs.groupby(["T", "seed"])["log_likelihood"].idxmax()]  # each run's best check: what it returns
     paper_alpha = experiments.PAPER_RBM["alpha"]
     rows = []
     for T, row in baselines_at.iterrows():

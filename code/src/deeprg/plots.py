@@ -535,6 +535,9 @@ def scale_sizes(means, key: str = "area", ylabel: str = "median field area (site
         ax.set_title(title, color=penalty_colour(penalty, alpha))
     axes[0, len(settings) // 2].set_xlabel("exact $\\xi^2$ (open circles: $T_c$, placed at $L^2$)")
     axes[0, 0].set_ylabel(ylabel)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=3)
+    legend = {}  # every panel's entries, once each (a lattice may have points in some panels only)
+    for ax in axes[0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncol=3)
     return fig

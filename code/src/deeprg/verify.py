@@ -27,7 +27,7 @@ reported as such and not compared.
 
     python -m deeprg.verify [chapters...] [--root DIR]
 
-prints one line per chapter ("report/03-replication.qmd: identical", or "...: 2 differences"
+prints one line per chapter ("report/replication.qmd: identical", or "...: 2 differences"
 followed by the first few) and exits with status 1 on any difference, missing or stale freeze.
 """
 
