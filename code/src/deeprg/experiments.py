@@ -688,6 +688,29 @@ def _network_mcrg_tables(networks, data, seed, n_blocks, progress):
     return {kind: pd.DataFrame(rows) for kind, rows in tables.items()}
 
 
+def _cached_tables(store, kind: str, config: dict, label: str, make, names) -> dict:
+    """A dict of DataFrames `names` made by make() on one BLAS thread, stored as one artifact of
+    `kind` column by column ("table/column"; strings as unicode, not object); the first table's
+    attrs["seconds"] is the time make() took."""
+    import time
+
+    import pandas as pd
+
+    def compute():
+        start = time.perf_counter()
+        with threadpool_limits(1):
+            tables = make()
+        arrays = {f"{name}/{column}": np.asarray(table[column].tolist())
+                  for name, table in tables.items() for column in table.columns}
+        return arrays, {"seconds": time.perf_counter() - start}
+
+    arrays, sidecar = store.cached(kind, config, compute, label)
+    tables = {name: pd.DataFrame({key.split("/", 1)[1]: value for key, value in arrays.items()
+                                  if key.startswith(name + "/")}) for name in names}
+    tables[names[0]].attrs["seconds"] = sidecar["info"]["seconds"]
+    return tables
+
+
 def network_mcrg(networks: dict | None = None, data: dict | None = None, *, seed: int = 0, n_blocks: int = 20,
                  store: Store | None = None, progress: bool = True) -> dict:
     """Does a trained network's p(h | v) act as a renormalisation group? Swendsen's MCRG
@@ -726,22 +749,9 @@ def network_mcrg(networks: dict | None = None, data: dict | None = None, *, seed
               "data": {f"{T:.4f}": d.name for T, d in data.items()}, "seed": seed, "n_blocks": n_blocks,
               "even": [op.name for op in mcrg.EVEN_OPERATORS], "odd": [op.name for op in mcrg.ODD_OPERATORS]}
 
-    def compute():
-        import time
-
-        start = time.perf_counter()
-        with threadpool_limits(1):
-            tables = _network_mcrg_tables(networks, data, seed, n_blocks, progress)
-        arrays = {f"{kind}/{column}": np.asarray(table[column].tolist())  # strings as unicode, not object
-                  for kind, table in tables.items() for column in table.columns}
-        return arrays, {"seconds": time.perf_counter() - start}
-
-    arrays, sidecar = store.cached("mcrg", config, compute, f"seed{seed}")
-    tables = {kind: pd.DataFrame({key.split("/", 1)[1]: value for key, value in arrays.items()
-                                  if key.startswith(kind + "/")})
-              for kind in ("exponents", "correlations", "levels", "placements")}
-    tables["exponents"].attrs["seconds"] = sidecar["info"]["seconds"]
-    return tables
+    return _cached_tables(store, "mcrg", config, f"seed{seed}",
+                          lambda: _network_mcrg_tables(networks, data, seed, n_blocks, progress),
+                          ("exponents", "correlations", "levels", "placements"))
 
 
 def mcrg_consistency(exponents, T: float = T_C, n_sigma: float = MCRG_N_SIGMA) -> "pandas.DataFrame":
@@ -907,20 +917,6 @@ def information_table(networks: dict | None = None, data: dict | None = None, he
               "data": {f"{T:.4f}": d.name for T, d in data.items()},
               "held_out": {f"{T:.4f}": d.name for T, d in held_out.items()}, "b": INFO_B, "buffers": buffers,
               "seeds": INFO_SEEDS, "n_sigma": INFO_N_SIGMA, "silent": INFO_SILENT}
-
-    def compute():
-        import time
-
-        start = time.perf_counter()
-        with threadpool_limits(1):
-            tables = _information_tables(networks, data, held_out, buffers, progress)
-        arrays = {f"{kind}/{column}": np.asarray(table[column].tolist())  # strings as unicode, not object
-                  for kind, table in tables.items() for column in table.columns}
-        return arrays, {"seconds": time.perf_counter() - start}
-
-    arrays, sidecar = store.cached("information", config, compute, f"seed{seed}")
-    tables = {kind: pd.DataFrame({key.split("/", 1)[1]: value for key, value in arrays.items()
-                                  if key.startswith(kind + "/")})
-              for kind in ("table", "candidates")}
-    tables["table"].attrs["seconds"] = sidecar["info"]["seconds"]
-    return tables
+    return _cached_tables(store, "information", config, f"seed{seed}",
+                          lambda: _information_tables(networks, data, held_out, buffers, progress),
+                          ("table", "candidates"))
