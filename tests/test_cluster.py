@@ -57,7 +57,7 @@ def test_an_unreachable_scheduler_is_a_usage_error_too(capsys, tmp_path, monkeyp
     assert "Traceback" not in err
     assert err.splitlines()[-1].startswith("deeprg reproduce: error: cannot reach a Dask scheduler at "
                                            "tcp://127.0.0.1:9")
-    assert not [p for p in tmp_path.iterdir() if p.suffix in (".npz", ".json")]
+    assert not [p for p in tmp_path.rglob("*") if p.suffix in (".npz", ".json")]
 
 
 # ----------------------------------------------------------------------------- the graph
@@ -125,8 +125,8 @@ def test_the_tiny_run_is_a_graph_of_units_with_their_dependencies(tmp_store):
         needed = {graph.calls[ours[a]].func.__name__: graph.calls[ours[a]].arguments() for a in after}
         assert needed["ising_samples"]["T"] == T and needed["ising_samples"]["n_samples"] == n_samples
         assert needed["held_out_samples"]["T"] == T
-    assert {call.args[1] for call, _ in points} == {"sweep", "ordered", "epochs", "aischeck"}
-    assert counts["checks"] == sum(call.args[1] == "aischeck" for call, _ in points)
+    assert {call.args[1] for call, _ in points} == {"sweep", "ordered", "epochs", "aischeck", "permuted", "sandwich"}
+    assert counts["checks"] == sum(call.args[1] in cluster.CHECK_KINDS for call, _ in points)
 
     runs = [(call, after) for _, call, after, _ in client.submitted if call.func is converge.train]
     assert sorted(call.kwargs["T"] for call, _ in runs) == sorted(converge.TEMPERATURES)

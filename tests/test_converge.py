@@ -77,7 +77,7 @@ def test_an_interrupted_run_resumes_to_the_same_bits(finished, tmp_path, monkeyp
     with pytest.raises(KeyboardInterrupt):
         converge.train(T=2.451, seed=0, store=store, progress=False, **TINY)
     monkeypatch.setattr(converge._Checkpoints, "save", save)
-    third = sorted((tmp_path / "checkpoints").glob("*-e00006.npz"))
+    third = sorted((tmp_path / "checkpoints").rglob("*-e00006.npz"))
     assert len(third) == 1
     third[0].write_bytes(third[0].read_bytes()[:100])  # a partial write
     with pytest.warns(RuntimeWarning, match="skipping a damaged checkpoint.*e00006"):
@@ -87,7 +87,7 @@ def test_an_interrupted_run_resumes_to_the_same_bits(finished, tmp_path, monkeyp
     for got, want in zip(converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY),
                          converge.weights(T=2.451, seed=0, store=finished[1], progress=False, **TINY)):
         np.testing.assert_array_equal(got, want)
-    assert not list((tmp_path / "checkpoints").glob("*"))
+    assert not [p for p in (tmp_path / "checkpoints").rglob("*") if p.is_file()]
 
 
 def test_weights_missing_from_the_store_are_trained_again_to_the_same_bits(finished, tmp_path):
@@ -95,9 +95,11 @@ def test_weights_missing_from_the_store_are_trained_again_to_the_same_bits(finis
     _, store = finished
     want = converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY)
     copy = Store(tmp_path)
-    for path in store.root.glob("*"):
+    for path in store.root.rglob("*"):
         if path.is_file() and not path.name.startswith("weights-converged"):
-            (tmp_path / path.name).write_bytes(path.read_bytes())
+            target = tmp_path / path.relative_to(store.root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
     got = converge.weights(T=2.451, seed=0, store=copy, progress=False, **TINY)
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)
@@ -177,7 +179,7 @@ def test_runs_and_evaluations_are_stored_under_their_kinds_in_the_given_store(fi
     one, both in the store they were given (never in the default one), with the store passed on
     to evaluate (which loads the data sets from it)."""
     _, store = finished
-    assert len(list(store.root.glob("converged-*.npz"))) == len(list(store.root.glob("weights-converged-*.npz"))) == 1
+    assert len(list(store.root.rglob("converged-*.npz"))) == len(list(store.root.rglob("weights-converged-*.npz"))) == 1
     W, b, c = converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY)
     monkeypatch.setenv("DEEPRG_DATA", str(tmp_path / "default-store"))
     monkeypatch.setattr(converge, "evaluate", lambda W, b, c, T, seed, store: (
@@ -185,7 +187,7 @@ def test_runs_and_evaluations_are_stored_under_their_kinds_in_the_given_store(fi
     weights = lambda: (W, b, c)  # noqa: E731
     _, info = converge._evaluation("tiny", {"label": "tiny"}, "run", weights, 2.451, 0, store)
     assert info == {"T": 2.451, "seed": 0, "store": str(store.root)}
-    assert len(list(store.root.glob("evaluation-tiny-run-*.npz"))) == 1
+    assert len(list(store.root.rglob("evaluation-tiny-run-*.npz"))) == 1
     assert not (tmp_path / "default-store").exists()
 
 
@@ -248,3 +250,97 @@ def test_a_run_returns_its_best_check_not_its_last(tmp_path, monkeypatch):
     assert list(arrays["epoch"]) == [2, 4, 6, 8] and sidecar["info"]["best_epoch"] == 2
     for got, expected in zip(converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY), want):
         np.testing.assert_array_equal(got, expected)
+
+
+def _stored_weights(store, W, L, n_samples, T, seed=0):
+    """Store W (biases chosen so that each unit is the sign of its field's sum) as the reference
+    run's weights at T, under the name field_table looks for."""
+    config, label, _ = converge._spec(T, seed, None, None, L, n_samples)
+    name = converge.artifact_name("weights-converged", config, label)
+    b = -W.sum(axis=1) / 2  # sigmoid(W v + b) with v in {0, 1}: above 1/2 where the field's spins are mostly up
+    store.save(name, {"W": W.astype(np.float32), "b": b.astype(np.float32), "c": np.zeros(L * L, np.float32)}, config)
+
+
+def test_field_table_finds_kadanoff_blocks_compact_and_block_like_and_noise_diffuse(tmp_path):
+    """Synthetic first layers of known answer on a 20 x 20 torus (the 9 x 9 window a fifth of
+    it, as on the paper's lattice): 100 units that are the 2 x 2 blocks of one tiling are all compact, with the area of a block, no background and a block
+    score of about 1, above every null; fields of Gaussian noise have no compact part."""
+    from deeprg import sizes
+
+    L, n, T = 20, 1000, exact.T_C
+    blocks = np.zeros((100, L, L))
+    for k in range(100):
+        i, j = 2 * (k // 10), 2 * (k % 10)
+        blocks[k, i:i + 2, j:j + 2] = 4.0
+    kadanoff, noise = Store(tmp_path / "blocks"), Store(tmp_path / "noise")
+    _stored_weights(kadanoff, blocks.reshape(100, -1), L, n, T)
+    _stored_weights(noise, np.random.default_rng(0).normal(size=(100, L * L)), L, n, T)
+    got = converge.field_table((T,), (0, 1), store=kadanoff, L=L, n_samples=n)
+    assert list(got.index) == [(T, 0)]  # seed 1 has no stored weights: skipped, not trained
+    row = got.iloc[0]
+    assert row["compact"] == 100 and row["background"][0] == pytest.approx(0, abs=1e-6)
+    assert row["area"][0] == pytest.approx(sizes.block_part(2, (L, L), radius=4)["area"])
+    assert row["block"] == 2 and row["trained"][0] > 0.95
+    assert all(row["trained"][0] > row[null][0] for null in ("untrained", "random local", "PCA"))
+    diffuse = converge.field_table((T,), (0,), store=noise, L=L, n_samples=n).iloc[0]
+    assert diffuse["compact"] == 0 and diffuse["background"][0] > 0.5
+    assert diffuse["trained"][0] < row["trained"][0]
+
+
+def test_field_comparison_sets_one_stored_run_beside_the_cd1_layers_and_its_nulls():
+    """From the committed tables: one seed keeps its errors over units, several are averaged
+    with the error between them; the CD-1 column is the sweep's mean over seeds; below_nulls is the margin to the best positive null in combined errors."""
+    from deeprg import analysis, sweep
+
+    got = converge.field_comparison((exact.T_C,))
+    table = converge.field_table((exact.T_C,))
+    row = got.loc[exact.T_C]
+    assert row["runs"] == len(table)
+    means = [v[0] for v in table["locality"]]
+    assert row["locality"] == (table.iloc[0]["locality"] if len(table) == 1 else pytest.approx(analysis.mean_and_error(means)))
+    short = sweep.temperature_sweep((exact.T_C,), progress=False)
+    assert row["CD-1 none locality"] == pytest.approx(analysis.mean_and_error(short[short["penalty"] == "none"]["locality"]))
+    best = max(row[k] for k in ("blob", "blob (sign)", "box", "box (sign)"))
+    assert row["best null"] == best
+    assert row["below_nulls"] == (best[0] - row["trained"][0] > 4 * np.hypot(best[1], row["trained"][1]))
+
+
+def test_field_table_reads_a_stored_measurement_without_the_weights(tmp_path):
+    """Weights of seeds other than 0 are not committed: their measured fields are, and are used."""
+    L, n, T = 20, 1000, exact.T_C
+    store = Store(tmp_path)
+    _stored_weights(store, np.random.default_rng(1).normal(size=(100, L * L)), L, n, T)
+    first = converge.field_table((T,), (0,), store=store, L=L, n_samples=n)
+    for path in tmp_path.rglob("weights-converged-*"):
+        path.unlink()
+    again = converge.field_table((T,), (0,), store=store, L=L, n_samples=n)
+    assert repr(again.to_dict()) == repr(first.to_dict())  # (nan, nan) cells: compared as text
+
+
+def test_seed_spread_is_the_standard_deviation_of_the_seeds_best_checks():
+    """Two seeds at T = 2 (best checks 10 and 14, AIS errors 0.5 and 1.0), one seed at T = 3
+    (left out: no spread), and a last-iterate run at T = 2 that is not counted."""
+    import pandas as pd
+
+    runs = pd.DataFrame({"judged": ["tail average"] * 5 + ["last iterate"], "T": [2.0] * 4 + [3.0, 2.0],
+                         "seed": [0, 0, 1, 1, 0, 2], "epoch": [10, 20, 10, 20, 10, 10],
+                         "kl": [12.0, 10.0, 14.0, 15.0, 1.0, 0.0],
+                         "log_likelihood_error": [0.1, 0.5, 1.0, 0.2, 0.1, 0.1]})
+    table = converge.seed_spread(runs)
+    assert list(table.index) == [2.0]
+    got = table.loc[2.0]
+    assert got["seeds"] == 2 and got["spread"] == pytest.approx(np.sqrt(8.0))  # std of 10 and 14, ddof=1
+    assert got["ais_error"] == 1.0 and got["ratio"] == pytest.approx(np.sqrt(8.0))
+
+
+def test_reference_brackets_read_the_stored_evaluations_and_train_nothing(tmp_path):
+    """An empty store gives no row (nothing is trained); on the committed results each row is the
+    stored evaluation of seed 0 at its temperature with bracket()'s verdict of its own numbers."""
+    assert converge.reference_brackets(store=Store(tmp_path)).empty and not any(tmp_path.rglob("*.npz"))
+    table = converge.reference_brackets()
+    assert len(table) == len(converge.TEMPERATURES)
+    for T, row in table.iterrows():
+        info = converge.converged_evaluation(T, 0)[1]
+        assert (row["kl"], row["kl_error"]) == tuple(info["kl"])
+        assert row["kl_ais"] <= row["kl_raise"] or row["verdict"] != "open"
+        assert row["verdict"] == converge.bracket(info)["verdict"]

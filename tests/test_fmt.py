@@ -100,6 +100,9 @@ def test_sci_for_quantities_spanning_decades():
     assert fmt.sci(-7.04e-14, 1) == "$-7 \\times 10^{-14}$"
     assert fmt.sci(9.96e-3) == "$1.0 \\times 10^{-2}$"  # rounding carries into the exponent
     assert fmt.sci(0.0) == "$0$"
+    assert fmt.sci(1e-6, 1) == "$1 \\times 10^{-6}$"
+    with pytest.raises(ValueError, match="digits must be an integer >= 1.*got 0"):
+        fmt.sci(1e-6, 0)
 
 
 def test_table_right_aligns_numeric_columns_and_left_aligns_text():
@@ -126,6 +129,7 @@ def test_t_test_prints_difference_t_dof_and_p():
 def test_listing_joins_items_as_prose():
     assert fmt.listing([]) == "" and fmt.listing(["a"]) == "a" and fmt.listing([1, 2]) == "1 and 2"
     assert fmt.listing(["17", "10", "1"]) == "17, 10 and 1"
+    assert hasattr(fmt.listing(["$T_c$", "1\xa0±\xa02"]), "_repr_markdown_")  # inline TeX renders
 
 
 def test_pm_at_prints_one_row_of_a_table_of_means_and_errors():

@@ -73,7 +73,7 @@ def test_files_are_written_world_readable_through_hidden_temporaries_in_the_same
         assert src.parent == dst.parent and src.name.startswith("." + dst.name) and src.name.endswith(".tmp")
         assert dst.stat().st_mode & 0o777 == 0o644
     assert data == moves[1][2]
-    assert sorted(p.name for p in tmp_store.root.iterdir()) == ["x.json", "x.npz"]
+    assert sorted(p.name for p in tmp_store.folder("x").iterdir()) == ["x.json", "x.npz"]
 
 
 def test_save_creates_missing_parent_folders(tmp_path):

@@ -30,7 +30,7 @@ def test_roundtrip_packs_spins_and_keeps_other_arrays(tmp_store):
     assert sidecar["config"] == {"a": 1} and sidecar["info"] == {"tau": 0.5}
     assert {"deeprg", "numpy", "numba", "scikit-learn"} <= set(sidecar["versions"])
     assert path.stat().st_size < s.size / 8 + 2000  # about one bit per spin
-    assert not list(tmp_store.root.glob(".*tmp"))  # no temporary files left behind
+    assert not list(tmp_store.root.rglob(".*tmp"))  # no temporary files left behind
 
 
 def test_name_is_readable_and_hashes_the_full_config():
@@ -60,12 +60,12 @@ def test_damaged_artifacts_are_detected_never_used_nor_overwritten(tmp_store, da
         meta.write_text(meta.read_text()[:20])
     else:
         data.unlink()
-    left = {p: p.read_bytes() for p in tmp_store.root.iterdir()}
+    left = {p: p.read_bytes() for p in tmp_store.root.rglob("*") if p.is_file()}
     with pytest.raises(CorruptArtifactError, match="delete|truncated"):
         tmp_store.load(name)
     with pytest.raises(CorruptArtifactError):
         tmp_store.cached("k", {"a": 1}, compute)
-    assert {p: p.read_bytes() for p in tmp_store.root.iterdir()} == left
+    assert {p: p.read_bytes() for p in tmp_store.root.rglob("*") if p.is_file()} == left
 
 
 def test_cached_computes_once(tmp_store):
@@ -95,18 +95,19 @@ def test_failed_write_leaves_nothing(tmp_store):
     with pytest.raises(RuntimeError, match="^boom$") as err:
         tmp_store.save("x", {"bad": np.array([1.0]), "worse": Boom()}, {})
     assert type(err.value) is RuntimeError  # the array's own error passed through, not a store error
-    assert not tmp_store.exists("x") and not list(tmp_store.root.glob("*"))
+    assert not tmp_store.exists("x") and not [p for p in tmp_store.root.rglob("*") if p.is_file()]
 
 
 def test_cli_sample_writes_then_finds(tmp_store):
     cmd = [sys.executable, "-m", "deeprg.cli", "sample", "--L", "8", "--T", "3.0", "--n", "20", "--seed", "4"]
     out1 = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    files = sorted(p.name for p in tmp_store.root.iterdir())
-    assert len(files) == 2 and files[0].startswith("ising-L8-T3.0000-n20-wolff-seed4-")
+    files = sorted(p.relative_to(tmp_store.root).as_posix() for p in tmp_store.root.rglob("*") if p.is_file())
+    assert len(files) == 2 and files[0].startswith("ising/ising-L8-T3.0000-n20-wolff-seed4-")  # in its family's folder
     meta = json.loads((tmp_store.root / files[0]).read_text())
     assert meta["info"]["thin_sweeps"] >= 1 and "tau_energy" in meta["info"]
     out2 = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    assert out1.stdout == out2.stdout and sorted(p.name for p in tmp_store.root.iterdir()) == files
+    assert out1.stdout == out2.stdout
+    assert sorted(p.relative_to(tmp_store.root).as_posix() for p in tmp_store.root.rglob("*") if p.is_file()) == files
     assert "20/20" in out1.stderr  # the progress bar
 
 
@@ -188,7 +189,7 @@ def test_racing_processes_never_see_a_half_written_artifact(tmp_path):
                               stderr=subprocess.PIPE, text=True, env=os.environ | {"OPENBLAS_NUM_THREADS": "1"})
              for role in ("0", "1", "reader")]
     deadline = time.monotonic() + 120
-    while len(list(tmp_path.glob("ready-*.npz"))) < len(procs) and time.monotonic() < deadline:
+    while len(list(tmp_path.rglob("ready-*.npz"))) < len(procs) and time.monotonic() < deadline:
         time.sleep(0.01)  # all at the start line
     (tmp_path / "go").touch()
     start = time.monotonic()
@@ -205,7 +206,7 @@ def test_racing_processes_never_see_a_half_written_artifact(tmp_path):
     for i in range(n):
         arrays, sidecar = store.load(artifact_name("race", {"i": i}))
         assert arrays["w"][0] == sidecar["info"]["writer"] == results[0][i][1]
-    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert not [p.name for p in tmp_path.rglob(".*")]  # no temporaries left, in any folder
 
 
 def test_the_loser_of_a_race_to_store_keeps_nothing_and_loads_the_winners(tmp_store, monkeypatch):
@@ -224,7 +225,7 @@ def test_the_loser_of_a_race_to_store_keeps_nothing_and_loads_the_winners(tmp_st
         both_saw_it_missing.setattr(Store, "exists", lambda self, n: False)
         with pytest.raises(FileExistsError, match="stored by another process"):
             tmp_store.save(name, {"w": np.ones(3)}, {"a": 1}, {"who": "loser"})
-    assert sorted(p.name for p in tmp_store.root.iterdir()) == [f"{name}.json", f"{name}.npz"]
+    assert sorted(p.name for p in tmp_store.folder(name).iterdir()) == [f"{name}.json", f"{name}.npz"]
     arrays, sidecar = tmp_store.cached("k", {"a": 1}, lambda: ({"w": np.ones(3)}, {"who": "loser"}))
     assert sidecar["info"] == {"who": "winner"} and (arrays["w"] == 0).all()
 
@@ -245,8 +246,7 @@ def test_a_reader_waits_for_the_npz_of_a_write_in_progress(tmp_store):
 
 
 def test_latency_wait_finds_a_file_that_shows_late_and_no_wait_reports_it_at_once(tmp_path, monkeypatch):
-    Store(tmp_path).save("x", {"w": np.arange(3.0)}, {})
-    data = tmp_path / "x.npz"
+    data = Store(tmp_path).save("x", {"w": np.arange(3.0)}, {})
     hidden = tmp_path / "elsewhere"
     data.rename(hidden)
     start = time.monotonic()
@@ -268,7 +268,7 @@ def test_an_interrupted_save_withdraws_its_sidecar(tmp_store, monkeypatch):
     monkeypatch.setattr(store_module.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         tmp_store.save("x", {"w": np.zeros(3)}, {})
-    assert not list(tmp_store.root.iterdir()) and not tmp_store.exists("x")
+    assert not [p for p in tmp_store.root.rglob("*") if p.is_file()] and not tmp_store.exists("x")
 
 
 @pytest.mark.parametrize("link", ["unsupported", "eexist_after_success"])
@@ -287,7 +287,7 @@ def test_file_systems_without_hard_links_and_nfs_retransmitted_links(tmp_store, 
     tmp_store.save("x", {"w": np.arange(4.0)}, {"a": 1})
     arrays, sidecar = tmp_store.load("x")
     assert (arrays["w"] == np.arange(4.0)).all() and sidecar["config"] == {"a": 1}
-    assert sorted(p.name for p in tmp_store.root.iterdir()) == ["x.json", "x.npz"]
+    assert sorted(p.name for p in tmp_store.folder("x").iterdir()) == ["x.json", "x.npz"]
     with pytest.raises(FileExistsError):
         tmp_store.save("x", {"w": np.zeros(1)}, {})
 
@@ -308,5 +308,28 @@ def test_under_probe_nothing_is_computed_or_written(tmp_store):
             tmp_store.save("x", {"w": np.zeros(1)}, {})
     finally:
         PROBE.reset(token)
-    assert sorted(p.name for p in tmp_store.root.iterdir()) == sorted(p.name for p in tmp_store.paths(
+    assert sorted(p for p in tmp_store.root.rglob("*") if p.is_file()) == sorted(tmp_store.paths(
         artifact_name("k", {"a": 1})))
+
+
+def test_an_artifact_lives_in_its_familys_folder_and_an_old_flat_one_is_still_found(tmp_store):
+    tmp_store.save("sweep-a-1", {"w": np.ones(2)}, {"a": 1})
+    assert sorted(p.relative_to(tmp_store.root).as_posix() for p in tmp_store.root.rglob("*")) == [
+        "sweep", "sweep/sweep-a-1.json", "sweep/sweep-a-1.npz"]
+    flat = Store(tmp_store.root / "old")
+    flat.save("ising-b-2", {"w": np.zeros(2)}, {"b": 2})
+    for path in flat.paths("ising-b-2"):  # a store written before the folders: files at its top
+        path.rename(flat.root / path.name)
+    (flat.root / "ising").rmdir()
+    assert flat.exists("ising-b-2") and flat.paths("ising-b-2")[0].parent == flat.root
+    arrays, sidecar = flat.load("ising-b-2")
+    assert (arrays["w"] == 0).all() and sidecar["config"] == {"b": 2}
+
+
+def test_the_data_index_names_every_family_folder_and_is_current():
+    """data/README.md is what index_markdown writes, and every folder of data/ (but the
+    git-ignored checkpoints) is a family it describes."""
+    root = store_module.default_root()
+    folders = {p.name for p in root.iterdir() if p.is_dir()} - {"checkpoints"}
+    assert folders <= set(store_module.FAMILIES), folders - set(store_module.FAMILIES)
+    assert (root / "README.md").read_text() == store_module.index_markdown()

@@ -55,7 +55,7 @@ def _steps(tiny: bool = False) -> list:
     long = first | sizes(n_iter=TINY["n_iter_long"])  # the runs of the paper's 200 epochs
     seeds = sizes(seeds=TINY["seeds"])
     ais = sizes(ais_seeds=TINY["ais_seeds"], betas_factor=TINY["betas_factor"])
-    exact = sizes(L=3, hidden=(1, 2), seeds=TINY["seeds"])
+    exact = sizes(L=3, hidden=(1, 2))
     flow = sizes(L=TINY["L"], temperatures=(1.5, 3.5), hidden=(TINY["n_hidden"],), n_train=100, n_start=50,
                  steps=(0, 1, 2))
     converged = sizes(L=TINY["L"], recipe={"n_components": TINY["n_hidden"]},
@@ -71,8 +71,9 @@ def _steps(tiny: bool = False) -> list:
         ("scikit-learn DBN", Step(Call(experiments.sklearn_dbn, **dbn(learning_rate=0.1)))),
         ("scikit-learn DBN at the paper's budget", Step(Call(experiments.sklearn_matched_dbn, **dbn()))),
         ("the paper's DBN with persistent CD", Step(Call(experiments.persistent_dbn, **dbn()))),
-        ("trace condition", Step(Call(experiments.trace_condition, **exact, **sizes(n_samples=200)))),
-        ("trace condition, exact fits", Step(Call(experiments.trace_condition_exact, **exact))),
+        ("trace condition", Step(Call(experiments.trace_condition, **exact, **seeds, **sizes(n_samples=200)))),
+        ("trace condition, exact fits", Step(Call(experiments.trace_condition_exact, **exact,
+                                                   **sizes(starts=len(TINY["seeds"]))))),
         ("penalty sweep", Step(Call(sweep.penalty_sweep, n_jobs=2, **first, **seeds))),
         ("temperature sweep", Step(Call(sweep.temperature_sweep, n_jobs=2, **first, **seeds))),
         ("temperature sweep, fine grid", Step(Call(sweep.fine_temperature_sweep, n_jobs=2, **first, **seeds))),
@@ -81,6 +82,7 @@ def _steps(tiny: bool = False) -> list:
         ("ordered phase: both magnetisations, symmetrised data",
          Step(Call(sweep.ordered_phase, n_jobs=2, **first, **seeds))),
         ("first layer on 40,000 samples", Step(Call(sweep.appendix_data_set, n_jobs=2, **first, **seeds))),
+        ("the permuted control: the sites scrambled", Step(Call(sweep.permuted_control, n_jobs=2, **first, **seeds))),
         ("200 epochs at each temperature", Step(Call(sweep.paper_epochs_by_temperature, n_jobs=2, **long))),
         (f"200 epochs at each temperature, measured every {sweep.MEASURE_EVERY}",
          Step(Call(sweep.measured_by_epoch, n_jobs=2, **long, **sizes(every=1)))),
@@ -88,6 +90,9 @@ def _steps(tiny: bool = False) -> list:
         ("AIS rechecked at 200 epochs", Step(Call(sweep.ais_recheck_long, n_jobs=2, **long, **ais))),
         ("AIS rechecked on every seed of the points it fails on",
          Step(Call(sweep.ais_recheck_flagged, n_jobs=2, **first, **seeds, **ais))),
+        ("the paper's first layers bracketed by AIS and RAISE",
+         Step(Call(sweep.sandwich_check, **sizes(L=TINY["L"], n_hidden=TINY["n_hidden"],
+                                                 epochs=(TINY["n_iter"], TINY["n_iter_long"]))))),
         ("RBM flow", Step(Call(experiments.rbm_flow, **flow,
                                **sizes(rbm_params=experiments.FLOW_RBM | {"n_iter": 1})))),
         # iso_flow fixes its sizes: at the toy size, its rbm_flow with ISO_RBM and the thermometer
@@ -102,6 +107,7 @@ def _steps(tiny: bool = False) -> list:
          Step(*[Call(converge.paper_evaluation, name) for name in ("L1", "L2", "none")],
               *[Call(converge.converged_evaluation, T, seed) for T in converge.TEMPERATURES
                 for seed in converge.SEEDS])),
+        ("fields of the reference runs, measured as the paper's", Step(Call(converge.field_table))),
         ("MCRG of the networks", Step(Call(experiments.network_mcrg))),
         ("what the units know of their environment (information view)", Step(Call(experiments.information_table))),
         ("field sizes apart from background, and local-magnetisation nulls", Step(Call(field_sizes.penalty_sizes))),

@@ -58,6 +58,7 @@ UNKEYED = ("store", "progress", "n_jobs")  # arguments that do not change what a
 STAGES = ("data", "training", "tables", "checks")
 PRIORITY = {"data": 40, "training": 20, "tables": 10, "checks": 0}  # among ready tasks, earlier stages first
 LONG_PRIORITY = 30  # the runs trained to the stopping rule take longest: start them before other trainings
+CHECK_KINDS = ("aischeck", "sandwich")  # sweep points retrained only to judge their likelihood
 LOST_PAUSE = 1.0  # seconds between looks for a finished task's artifact (up to the store's latency_wait)
 CONNECT_TIMEOUT = 20  # seconds to reach a scheduler at an ADDRESS
 # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which also stops glibc from
@@ -244,7 +245,7 @@ def _stage(call: Call) -> str:
     if call.func in (converge.paper_evaluation, converge.converged_evaluation):
         return "checks"
     if call.func is sweep._cached:
-        return "checks" if call.args[1] == "aischeck" else "training"
+        return "checks" if call.args[1] in CHECK_KINDS else "training"
     return "training"
 
 

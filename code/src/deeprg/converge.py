@@ -108,7 +108,8 @@ class _Checkpoints:
 
     def latest(self):
         """(rbm, rows, best check's (W, b, c)) of the latest readable checkpoint, or (None, [], None)."""
-        names = sorted(p.stem for p in self.store.root.glob(f"{self.run}-e*.json")) if self.store.root.exists() else []
+        folder = self.store.folder(self.run)
+        names = sorted(p.stem for p in folder.glob(f"{self.run}-e*.json")) if folder.exists() else []
         for name in reversed(names):
             try:
                 arrays, sidecar = self.store.load(name)
@@ -126,7 +127,7 @@ class _Checkpoints:
         self.store.save(self._name(rbm.n_epochs_), arrays, {"run": self.run}, {"rows": rows})
 
     def clear(self):
-        for path in self.store.root.glob(f"{self.run}-e*"):
+        for path in self.store.folder(self.run).glob(f"{self.run}-e*"):
             path.unlink()
 
 
@@ -226,6 +227,28 @@ EVALUATION = {
 }
 
 
+def likelihood_bracket(W, b, c, train, held, T: float, seed: int = 0, settings: dict | None = None) -> dict:
+    """The held-out KL (nats per configuration) of an RBM (W, b, c) on the L x L torus at T,
+    from the sandwich of settings (EVALUATION's ais, raise_rows, raise_chains) on the first
+    raise_rows held-out rows (0/1): kl_bracket_rows, [KL from AIS (a stochastic lower bound),
+    its error, KL from RAISE (upper), its error]; kl, [KL over all held-out rows with AIS's ln Z,
+    error combining the rows' sampling and AIS's]; log_z, [AIS's ln Z, its error]. The AIS base
+    distribution is the training rows' (0/1) log-odds."""
+    settings = EVALUATION | (settings or {})
+    L = int(round(np.sqrt(np.shape(W)[1])))
+    rows = held[:settings["raise_rows"]]
+    options = settings["ais"] | {"base_visible_bias": partition.data_log_odds(train), "random_state": seed}
+    with threadpool_limits(BLAS_THREADS):
+        (lower, lower_se), (upper, upper_se) = partition.sandwich(
+            W, b, c, rows, raise_chains=settings["raise_chains"], **options)
+        log_z = float(-partition.free_energy(W, b, c, rows).mean() - upper)
+        log_p = -partition.free_energy(W, b, c, held) - log_z
+    kl = lambda ll: float(baselines.kl_from_log_likelihood(ll, L, T))  # noqa: E731
+    return {"kl_bracket_rows": [kl(upper), upper_se, kl(lower), lower_se],  # KL from the upper and lower bounds
+            "kl": [kl(log_p.mean()), float(np.hypot(log_p.std(ddof=1) / np.sqrt(len(log_p)), upper_se))],
+            "log_z": [log_z, upper_se]}
+
+
 def evaluate(W, b, c, T: float, L: int = experiments.PAPER_L, seed: int = 0, store: Store | None = None,
              settings: dict | None = None) -> tuple[dict, dict]:
     """A first layer (W, b, c) trained on the L x L data at T, judged on the held-out samples:
@@ -237,21 +260,11 @@ def evaluate(W, b, c, T: float, L: int = experiments.PAPER_L, seed: int = 0, sto
     settings = EVALUATION | (settings or {})
     train = spins_to_visible(experiments.ising_samples(L=L, T=T, store=store, progress=False).configs)
     held_configs = experiments.held_out_samples(T, L=L, store=store).configs
-    held = spins_to_visible(held_configs, np.float64)
-    rows = held[:settings["raise_rows"]]
-    options = settings["ais"] | {"base_visible_bias": partition.data_log_odds(train), "random_state": seed}
+    info = likelihood_bracket(W, b, c, train, spins_to_visible(held_configs, np.float64), T, seed, settings)
     with threadpool_limits(BLAS_THREADS):
-        (lower, lower_se), (upper, upper_se) = partition.sandwich(
-            W, b, c, rows, raise_chains=settings["raise_chains"], **options)
-        log_z = float(-partition.free_energy(W, b, c, rows).mean() - upper)
-        log_p = -partition.free_energy(W, b, c, held) - log_z
         samples = gibbs.compare(W, b, c, held_configs, T, random_state=seed, **settings["gibbs"])
-    kl = lambda ll: float(baselines.kl_from_log_likelihood(ll, L, T))  # noqa: E731
     parts = rg.compact_part(W, (L, L), radius=min(rg.WINDOW_RADIUS, (L - 2) // 2))  # the window fits the lattice
-    info = {
-        "kl_bracket_rows": [kl(upper), upper_se, kl(lower), lower_se],  # KL from the upper and lower bounds
-        "kl": [kl(log_p.mean()), float(np.hypot(log_p.std(ddof=1) / np.sqrt(len(log_p)), upper_se))],
-        "log_z": [log_z, upper_se],
+    info |= {
         "locality": [float(rg.locality(W, (L, L)).mean()), float(rg.locality(W, (L, L)).std(ddof=1) / np.sqrt(len(W)))],
         "median_area": float(np.nanmedian(parts.area)), "mean_background": float(np.mean(parts.background)),
     }
@@ -355,6 +368,23 @@ def run_summary(runs) -> "pandas.DataFrame":
     return table.join(check_scatter(runs))
 
 
+def seed_spread(runs, judged: str = "tail average") -> "pandas.DataFrame":
+    """Per temperature with two or more finished runs (of `finished`, or `judged_runs` judged
+    this way): how many seeds, the standard deviation between seeds of each run's lowest KL
+    (ddof=1, nats per configuration), the largest AIS error of those best checks, and their
+    ratio. Where the ratio is large, a reference KL's error is the spread between seeds, not
+    one run's AIS error."""
+    import pandas as pd
+
+    mine = runs[runs["judged"] == judged] if "judged" in runs.columns else runs
+    best = mine.loc[mine.groupby(["T", "seed"])["kl"].idxmin()]
+    rows = {T: {"seeds": len(g), "spread": float(g["kl"].std(ddof=1)),
+                "ais_error": float(g["log_likelihood_error"].max())}
+            for T, g in best.groupby("T") if len(g) > 1}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=["seeds", "spread", "ais_error"]).rename_axis("T")
+    return table.assign(ratio=table["spread"] / table["ais_error"])
+
+
 def baseline_table(temperatures=TEMPERATURES, widths=(1, 2, 4, 8), mixture_temperatures=(2.0,), store: Store | None = None):
     """baselines.table at the paper's size, with the two-state product mixture fitted on the
     training set at each of mixture_temperatures and scored on its held-out samples (the data
@@ -375,11 +405,38 @@ def _evaluation(kind, config, label, weights, T, seed, store):
     return arrays, sidecar["info"]
 
 
+def _converged_evaluation_spec(T, seed):
+    """(config, label) of the stored evaluation of the reference run at (T, seed)."""
+    label = _label(experiments.PAPER_L, T, seed, RECIPE)
+    return {"converged": label, "recipe": RECIPE, "schedule": SCHEDULE}, label
+
+
 def converged_evaluation(T: float = experiments.PAPER_T, seed: int = 0, store: Store | None = None):
     """evaluate() of the converged first layer at T (trained by `train` if not yet stored)."""
-    label = _label(experiments.PAPER_L, T, seed, RECIPE)
-    config = {"converged": label, "recipe": RECIPE, "schedule": SCHEDULE}
+    config, label = _converged_evaluation_spec(T, seed)
     return _evaluation("converged", config, label, lambda: weights(T=T, seed=seed, store=store), T, seed, store)
+
+
+def reference_brackets(temperatures=TEMPERATURES, seed: int = 0, store: Store | None = None) -> "pandas.DataFrame":
+    """The sandwich of the reference run at each temperature for one seed, where its weights or its
+    evaluation are stored (none is trained here): per T, the KL over all held-out rows (AIS) and
+    its error, the AIS and RAISE KLs on the bracketed rows with their errors, and bracket()'s
+    gap, error and verdict (nats per configuration)."""
+    import pandas as pd
+
+    store = store or Store()
+    rows = {}
+    for T in temperatures:
+        config, label, _ = _spec(T, seed, None, None, experiments.PAPER_L, experiments.PAPER_N_SAMPLES)
+        evaluation_config, _ = _converged_evaluation_spec(T, seed)
+        stored = store.exists(artifact_name("evaluation", evaluation_config | {"evaluation": EVALUATION}, f"converged-{label}"))
+        if not (stored or store.exists(artifact_name("weights-converged", config, label))):
+            continue
+        info = converged_evaluation(T, seed, store)[1]
+        ais, ais_error, raised, raised_error = info["kl_bracket_rows"]
+        rows[float(T)] = {"kl": info["kl"][0], "kl_error": info["kl"][1], "kl_ais": ais, "kl_ais_error": ais_error,
+                          "kl_raise": raised, "kl_raise_error": raised_error} | bracket(info)
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("T")
 
 
 def paper_evaluation(penalty: str = "L1", seed: int = 0, store: Store | None = None):
@@ -427,3 +484,83 @@ def comparison(temperatures=TEMPERATURES, store: Store | None = None):
             "PCD-10 reference": reference, "reference runs": len(mine),
             "all stopped by the rule": bool(len(mine)) and bool(mine["converged"].all())})
     return pd.DataFrame(rows, index=baselines_at.index)
+
+
+FIELD_COLUMNS = ("locality", "fields", "compact", "area", "gyration", "background", "block", "trained",
+                 "untrained", "random local", "PCA", "blob", "blob (sign)", "box", "box (sign)")
+
+
+def field_table(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None, L: int = experiments.PAPER_L,
+                n_samples: int = experiments.PAPER_N_SAMPLES) -> "pandas.DataFrame":
+    """The first layers of the stored reference runs (weights stored; none is trained here),
+    measured as the paper's networks are, on the held-out samples of their temperature: one row
+    per (T, seed) with locality ((mean, standard error) over units), sizes.summarise's columns
+    (fields, compact, area, gyration, background), and the mean best block match of the
+    responsive units ("trained", at b = block) beside probes.block_match_with_nulls' nulls
+    (untrained, random local, PCA) and magnetisation_nulls' positive ones (blob, box: linear
+    and saturated). Cached per run."""
+    import pandas as pd
+
+    from . import dbn as dbn_module
+    from . import probes, sizes
+
+    store = store or Store()
+    rows = {}
+    for T in temperatures:
+        for seed in seeds:
+            config, label, _ = _spec(T, seed, None, None, L, n_samples)
+            name = artifact_name("weights-converged", config, label)
+            held_name = experiments.held_out_samples_name(T, L=L)
+            fields_config = {"weights": name, "held_out": held_name, "silent_std": probes.SILENT_STD}
+            if not (store.exists(artifact_name("fields-converged", fields_config, label)) or store.exists(name)):
+                continue  # neither measured nor trained: nothing is trained here
+
+            def compute(T=T, seed=seed, name=name):
+                arrays, _ = store.load(name)
+                held = experiments.held_out_samples(T, L=L, store=store)
+                network = dbn_module.DBN([len(arrays["W"])]).load_arrays({f"{k}0": arrays[k] for k in "Wbc"})
+                train = experiments.ising_samples(L=L, T=T, n_samples=n_samples, store=store, progress=False).configs
+                with threadpool_limits(BLAS_THREADS):
+                    locality = rg.locality(arrays["W"], (L, L))
+                    row = {"locality": (float(locality.mean()), float(locality.std(ddof=1) / np.sqrt(len(locality))))}
+                    row |= sizes.summarise(sizes.measures(arrays["W"], (L, L), radius=min(rg.WINDOW_RADIUS, (L - 2) // 2)))
+                    blocks = probes.block_match_with_nulls(network, held.configs, train, seed).loc[1]
+                    nulls = probes.magnetisation_nulls(network, held.configs, seed).loc[1]
+                row |= {key: blocks[key] for key in ("block", "trained", *probes.NULLS)}
+                row |= {key: nulls[key] for key in sizes.POSITIVE_NULLS}
+                table = pd.DataFrame([row], index=pd.Index([0], name="run"))
+                return experiments._table_arrays(table, "fields"), {}
+
+            arrays, _ = store.cached("fields-converged", fields_config, compute, label)
+            rows[(float(T), seed)] = experiments._arrays_table(arrays, "fields", "run").iloc[0]
+    index = pd.MultiIndex.from_tuples(list(rows), names=["T", "seed"])
+    return pd.DataFrame(list(rows.values()), index=index).reindex(columns=list(FIELD_COLUMNS))
+
+
+def field_comparison(temperatures=TEMPERATURES, store: Store | None = None, n_sigma: float = 4.0) -> "pandas.DataFrame":
+    """Per T: the reference layers' fields (field_table, over the stored seeds by
+    analysis.between_networks: one seed keeps its errors over units) beside the locality of the
+    paper's CD-1 training without a penalty (the temperature sweep, 20 epochs, mean and
+    standard error over its seeds) and at the paper's L1 strength after its 200 epochs (one
+    seed); runs, how many reference seeds; best null, the largest block score of the
+    local-magnetisation nulls; below_nulls, whether the trained score is below it by more than
+    n_sigma combined errors (the network's units are worse block spins than local averages)."""
+    import pandas as pd
+
+    from . import analysis, sizes, sweep
+
+    fields = field_table(temperatures, store=store)
+    short = sweep.temperature_sweep(temperatures, progress=False, store=store)
+    long = sweep.paper_epochs_by_temperature(temperatures, progress=False, store=store)
+    rows = {}
+    for T in fields.index.get_level_values("T").unique():
+        at = fields.xs(T, level="T")
+        per_seed = [at.iloc[[i]].reset_index(drop=True) for i in range(len(at))]
+        row = analysis.between_networks(per_seed).iloc[0].to_dict()
+        none = short[np.isclose(short["T"], T) & (short["penalty"] == "none")]
+        best = max((row[k] for k in sizes.POSITIVE_NULLS), key=lambda v: v[0])
+        gap = best[0] - row["trained"][0]
+        rows[T] = row | {"runs": len(per_seed), "CD-1 none locality": analysis.mean_and_error(none["locality"]),
+                         "CD-1 200 epochs L1 locality": float(long.loc[np.isclose(long["T"], T), "locality"].iloc[0]),
+                         "best null": best, "below_nulls": bool(gap > n_sigma * np.hypot(best[1], row["trained"][1]))}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("T")

@@ -104,10 +104,10 @@ class Math(str):
         return str(self)
 
 
-def listing(items) -> str:
-    """Items as prose: 'a', 'a and b', 'a, b and c'."""
+def listing(items) -> Math:
+    """Items as prose: 'a', 'a and b', 'a, b and c' (Math, so items with TeX or no-break spaces render)."""
     items = [str(x) for x in items]
-    return " and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1]
+    return Math(" and ".join(items) if len(items) < 3 else ", ".join(items[:-1]) + " and " + items[-1])
 
 
 def pm_at(stats, key, mean: str = "mean", error: str = "error") -> str:
@@ -151,6 +151,8 @@ def sci(x: float, digits: int = 2) -> Math:
     """A number in scientific notation as math, '$-7 \\times 10^{-14}$', with `digits` significant
     figures ('$0$' for zero; plain figures between 0.01 and 1000): for quantities that span
     many decades."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 1:
+        raise ValueError(f"digits must be an integer >= 1 (significant figures), got {digits!r}")
     if x == 0 or math.isnan(x):
         return Math("$0$" if x == 0 else DASH)
     if 0.01 <= abs(x) < 1000:
@@ -196,7 +198,9 @@ def flows_among(flows, total: int) -> str:
     return f"{len(names)} of the {total} RBM flows ({'; '.join(names)})" if names else f"none of the {total} RBM flows"
 
 
-def _cell(x, format=None) -> str:
+def cell(x, format=None) -> str:
+    """x as a table cell or in prose: by `format` if given; a (value, error) pair by pm; a bool
+    as yes/no; a number by num."""
     if format is not None:
         return format(x)
     if isinstance(x, str):
@@ -253,7 +257,7 @@ def table(df, index: bool = True, headers: dict | None = None, formats: dict | N
     columns = [str(c) for c in frame.columns]
     header = [names.get(c, c) for c in columns]
     values = list(frame.itertuples(index=False))
-    rows = [[_cell(x, formats.get(c)).replace(" ± ", f"{NBSP}±{NBSP}").replace(" × ", f"{NBSP}×{NBSP}")
+    rows = [[cell(x, formats.get(c)).replace(" ± ", f"{NBSP}±{NBSP}").replace(" × ", f"{NBSP}×{NBSP}")
              for x, c in zip(row, columns)] for row in values]
     numeric = [_numeric_column([row[k] for row in values], [r[k] for r in rows]) for k in range(len(columns))]
     # Pandoc sizes a wide pipe table's columns by the dashes under the header: make them

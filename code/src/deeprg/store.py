@@ -2,7 +2,9 @@
 
 An artifact is two files: NAME.npz (compressed arrays; +-1 spin arrays are bit-packed) and
 NAME.json (the config, the package versions, the creation time and the sha256 of NAME.npz).
-NAME is "<kind>-<readable label>-<10 hex digits of the sha256 of the canonical config>".
+NAME is "<kind>-<readable label>-<10 hex digits of the sha256 of the canonical config>", and
+both files live in the folder named by NAME's first word (Store.folder; FAMILIES says what each
+folder holds, and data/README.md lists them).
 Loading checks the checksum; a truncated, altered or half-written artifact raises
 CorruptArtifactError and is never silently used or overwritten.
 
@@ -63,6 +65,46 @@ class MissingArtifact(LookupError):
 # everything the call makes is stored: then cached() and save() raise MissingArtifact
 # instead of computing or writing
 PROBE = contextvars.ContextVar("deeprg_store_probe", default=False)
+
+
+# What each family folder of the store holds, and which function makes it (data/README.md).
+FAMILIES = {
+    "aischeck": "sweep points retrained and their ln Z estimated again by AIS (sweep.ais_recheck)",
+    "checkpoints": "checkpoints of long trainings in progress (converge.train; git-ignored, deleted when a run ends)",
+    "converged": "the checks of the reference runs trained to a stopping rule (converge.train)",
+    "dbn": "trained deep belief networks, float32 weights (experiments.trained_dbn)",
+    "epochs": "first layers measured every few epochs along the paper's 200 (sweep.measured_by_epoch)",
+    "evaluation": "first layers judged by the AIS/RAISE sandwich, their own samples and field sizes (converge.evaluate)",
+    "explorer": "8-bit first-layer fields at snapshot epochs, for the receptive-field explorer (sweep.explorer_fields)",
+    "fields": "fields of the reference runs measured as the paper's networks are (converge.field_table)",
+    "flow": "RBM flows beside real RG flows on small tori (experiments.rbm_flow)",
+    "information": "mutual information of units and blocks with their distant environment (experiments.information_table)",
+    "ising": "Ising samples, bit-packed spins, with their autocorrelation times (experiments.ising_samples)",
+    "mcrg": "Swendsen's Monte Carlo RG of networks and majority rule at T_c (experiments.network_mcrg)",
+    "ordered": "first layers trained on symmetrised ordered-phase data (sweep.ordered_phase)",
+    "permuted": "first layers trained on the paper's data with its sites scrambled: the permuted control (sweep.permuted_control)",
+    "sandwich": "sweep points retrained and their KL bracketed by AIS and RAISE (sweep.sandwich_check)",
+    "scale": "first layers on 32 x 32 to 128 x 128 tori for the scale test (sweep.scale_test)",
+    "sizes": "receptive-field sizes and backgrounds per network and layer (sizes.network_sizes)",
+    "sklearn": "scikit-learn's BernoulliRBM at several learning rates (experiments.sklearn_learning_rates)",
+    "sweep": "first layers of the penalty and temperature sweeps, one per point and seed (sweep.temperature_sweep)",
+    "tables": "per-layer tables of a DBN on held-out data: summary, fields, block scores (experiments.network_tables)",
+    "trace": "the trace condition measured on small tori, trained and exact (experiments.trace_condition)",
+    "validation": "the samplers checked against exact results (experiments.sampler_validation)",
+    "weights": "float32 weights of the reference runs, seed 0 only committed (converge.weights)",
+}
+
+
+def index_markdown() -> str:
+    """data/README.md: what each family folder of the store holds (FAMILIES)."""
+    lines = ["# data/: the results the book loads", "",
+             "Each result is an artifact of two files, NAME.npz (arrays) and NAME.json (its configuration,",
+             "package versions and checksum), in the folder of its family, the first word of NAME.",
+             "`deeprg reproduce` recomputes what is missing. This index is written by",
+             "`python -m deeprg.store`; a test checks that it is current.", "",
+             "| folder | holds (made by) |", "|---|---|"]
+    lines += [f"| `{family}/` | {text} |" for family, text in sorted(FAMILIES.items())]
+    return "\n".join(lines) + "\n"
 
 
 def default_root() -> Path:
@@ -181,8 +223,18 @@ class Store:
         self.latency_wait = (float(os.environ.get("DEEPRG_LATENCY_WAIT") or 0) if latency_wait is None
                              else latency_wait)
 
+    def folder(self, name: str) -> Path:
+        """The family folder of an artifact: root / the first word of its name, its kind's
+        (ising/, sweep/, scale/, weights/, ...; data/README.md says what each holds)."""
+        return self.root / name.split("-", 1)[0]
+
     def paths(self, name: str) -> tuple[Path, Path]:
-        return self.root / f"{name}.npz", self.root / f"{name}.json"
+        """(.npz, .json) of an artifact, in its family folder; or at the top of the store, where a
+        store written before the folders existed keeps it (so nothing computed then is lost)."""
+        folder = self.folder(name)
+        if not (folder / f"{name}.json").exists() and (self.root / f"{name}.json").exists():
+            folder = self.root
+        return folder / f"{name}.npz", folder / f"{name}.json"
 
     def exists(self, name: str) -> bool:
         """Whether either file is there: the artifact is stored, being stored by another
@@ -212,7 +264,7 @@ class Store:
             raise FileExistsError(f"artifact {name!r} already exists in {self.root}; delete it to recompute")
         if PROBE.get():
             raise MissingArtifact(name)
-        self.root.mkdir(parents=True, exist_ok=True)
+        data.parent.mkdir(parents=True, exist_ok=True)
         staged = _staged(data, lambda f: np.savez_compressed(f, **_encode(arrays)))
         try:
             sidecar = {
@@ -269,3 +321,7 @@ class Store:
             except FileExistsError:
                 pass  # another process stored it meanwhile (parallel sweeps); load and check theirs
         return self.load(name)
+
+
+if __name__ == "__main__":
+    (default_root() / "README.md").write_text(index_markdown())

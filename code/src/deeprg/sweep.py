@@ -52,6 +52,19 @@ def _data(T, n_samples=experiments.PAPER_N_SAMPLES, L=experiments.PAPER_L):
     return X, spins_to_visible(experiments.held_out_samples(T, L=L).configs, np.float64)
 
 
+def site_permutation(n_sites: int, seed: int) -> np.ndarray:
+    """The fixed scrambling of the permuted control: column j of the scrambled data is site order[j]."""
+    return np.random.default_rng(seed).permutation(n_sites)
+
+
+def on_lattice(W, order):
+    """Weights (hidden x visible) learned from data scrambled by `order` (column j = site
+    order[j]) put back on the lattice: column order[j] of the result is column j of W."""
+    out = np.empty_like(W)
+    out[:, order] = W
+    return out
+
+
 def _lattice(rbm):
     """The (L, L) lattice of an RBM's visible units."""
     side = int(np.sqrt(rbm.components_.shape[1]))
@@ -76,7 +89,8 @@ def _measure(rbm, X, held, config):
         "reconstruction_error": analysis.mean_and_error(((held - rbm.reconstruct(held)) ** 2).mean(axis=1)),
         "pseudo_likelihood": analysis.mean_and_error(rbm.score_samples(held)),
         "log_likelihood": _log_likelihood(rbm, held, log_z, log_z_se),
-    }
+    } | ({} if "permuted" not in config else {"locality_on_lattice": analysis.mean_and_error(rg.locality(
+        on_lattice(rbm.components_, site_permutation(X.shape[1], config["permuted"])), _lattice(rbm)))})
 
 
 def _flat(info):
@@ -100,6 +114,9 @@ def _training(config, T):
         X, held = _data(T, config.get("n_samples", experiments.PAPER_N_SAMPLES), config.get("L", experiments.PAPER_L))
         if config.get("symmetrised"):  # every configuration and its spin-flipped copy
             X = np.concatenate([X, 1 - X])
+        if "permuted" in config:  # the sites scrambled by one fixed permutation
+            order = site_permutation(X.shape[1], config["permuted"])
+            X, held = X[:, order], held[:, order]
         rbm = _new_rbm(config)
         for epoch in range(1, config["rbm_params"]["n_iter"] + 1):
             rbm.partial_fit(X)
@@ -345,6 +362,63 @@ def ordered_phase(T: float = ORDERED_T, settings=ORDERED_SETTINGS, seeds=SEEDS, 
     return analysis.with_kl(pd.DataFrame(rows), L)
 
 
+PERMUTATION_SEED = 0
+PERMUTED_SETTINGS = (("none", 0.0), ("l1", experiments.PAPER_RBM["alpha"]))
+
+
+def permuted_control(settings=PERMUTED_SETTINGS, seeds=SEEDS, n_iter: int = N_EPOCHS, n_hidden: int = 400,
+                     permutation_seed: int = PERMUTATION_SEED, n_jobs: int = 1, store: Store | None = None,
+                     progress: bool = True, L: int = experiments.PAPER_L) -> "pandas.DataFrame":
+    """A control with non-local correlations: the points of penalty_sweep (paper's data and
+    temperature) trained on the same samples with the sites scrambled by one fixed permutation.
+    One row per (penalty, alpha, seed) with the sweep's measurements, where locality is that of
+    the fields as learned (on the scrambled lattice) and locality_on_lattice that of the same
+    fields put back on the real lattice (on_lattice). An RBM does not know where its visible
+    units sit, so if the fields follow the data's correlations, the second matches the sweep's
+    locality and the first falls to that of scattered sites; if the penalty made compact
+    fields by itself, the first would stay high."""
+    import pandas as pd
+
+    store = store or Store()
+    T = experiments.PAPER_T
+    data_names = _data_names([T], L=L)
+    jobs, keys = [], []
+    for penalty, alpha in settings:
+        alpha = 0.0 if penalty == "none" else alpha
+        for seed in seeds:
+            config = _point_config(data_names[T], penalty, alpha, seed, n_iter, n_hidden, L) | {"permuted": permutation_seed}
+            jobs.append((config, _label(T, penalty, alpha, seed, n_iter, n_hidden, L) + f"-permuted{permutation_seed}",
+                         False, T))
+            keys.append({"penalty": penalty, "alpha": alpha, "seed": seed})
+    _compute_missing(store, "permuted", jobs, _train_point, n_jobs, progress, "permuted control")
+    rows = [key | _flat(store.load(artifact_name("permuted", config, label))[1]["info"])
+            for key, (config, label, _, _) in zip(keys, jobs)]
+    return pd.DataFrame(rows)
+
+
+def permuted_comparison(settings=PERMUTED_SETTINGS, seeds=SEEDS, n_iter: int = N_EPOCHS, n_hidden: int = 400,
+                        store: Store | None = None, L: int = experiments.PAPER_L) -> "pandas.DataFrame":
+    """Per (penalty, alpha) of permuted_control: the first layer's locality (mean, standard
+    error over seeds) trained on the real data (penalty_sweep's points, same seeds), on the
+    scrambled data as learned and put back on the lattice, and Welch's test of the real
+    against the put-back locality (welch_difference, _error, _t, _dof, _p)."""
+    import pandas as pd
+
+    sizes = {"seeds": seeds, "n_iter": n_iter, "n_hidden": n_hidden, "store": store, "progress": False, "L": L}
+    control = permuted_control(settings, **sizes)
+    real = penalty_sweep(tuple(dict.fromkeys(p for p, _ in settings)), tuple(a for p, a in settings if p != "none"),
+                         **sizes)
+    rows = {}
+    for (penalty, alpha), scrambled in control.groupby(["penalty", "alpha"], sort=False):
+        on_real = real[(real["penalty"] == penalty) & np.isclose(real["alpha"], alpha)]
+        test = analysis.welch(on_real["locality"], scrambled["locality_on_lattice"])
+        rows[(penalty, alpha)] = {"real data": analysis.mean_and_error(on_real["locality"]),
+                                  "scrambled, as learned": analysis.mean_and_error(scrambled["locality"]),
+                                  "scrambled, on the lattice": analysis.mean_and_error(scrambled["locality_on_lattice"])
+                                  } | {f"welch_{k}": v for k, v in test.items()}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["penalty", "alpha"])
+
+
 EXPLORER_UNITS = 16  # fields kept per snapshot for the book's receptive-field explorer
 EXPLORER_EPOCHS = (1, 5, N_EPOCHS)  # snapshot epochs of the 20-epoch sweep points
 
@@ -496,6 +570,60 @@ def ais_recheck_long(temperatures=TEMPERATURES, **options):
     """ais_recheck of paper_epochs_by_temperature's runs (L1 at the paper's alpha, 200 epochs)."""
     return ais_recheck(temperatures, (("l1", experiments.PAPER_RBM["alpha"]),),
                        **({"n_iter": experiments.PAPER_RBM["n_iter"]} | options))
+
+
+def _sandwich_point(config, T):
+    """A point trained as the sweep trains it, then its held-out KL bracketed by
+    converge.likelihood_bracket with config["evaluation"]; also the held-out log-likelihood with
+    the sweep's own AIS (log_likelihood_sweep_ais), which repeats the sweep's value when the
+    retraining repeats its trajectory. Returns (arrays, info)."""
+    from . import converge
+
+    for epoch, rbm, X, held in _training(config, T):
+        pass
+    W, b, c = rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_
+    with threadpool_limits(1):
+        sweep_ais = _measure(rbm, X, held, config)["log_likelihood"][0]
+    return {}, converge.likelihood_bracket(W, b, c, X, held, T, config["seed"], config["evaluation"]) | {
+        "log_likelihood_sweep_ais": float(sweep_ais)}
+
+
+def sandwich_check(temperatures=TEMPERATURES, epochs=(N_EPOCHS, experiments.PAPER_RBM["n_iter"]), seed: int = 0,
+                   evaluation: dict | None = None, n_hidden: int = 400, L: int = experiments.PAPER_L,
+                   n_jobs: int = 1, store: Store | None = None, progress: bool = True) -> "pandas.DataFrame":
+    """The paper's L1 first layer (seed 0) of temperature_sweep (N_EPOCHS) and of
+    paper_epochs_by_temperature (200 epochs), retrained and bracketed from both sides as the
+    reference runs are (converge.EVALUATION's AIS and RAISE): one row per (T, epochs) with kl_sweep
+    (the sweep's AIS) and its stated error, repeats (whether the retraining gives the sweep's
+    log-likelihood to the last bit), kl (AIS's ln Z, all held-out rows) and its error,
+    kl_ais and kl_raise on the first raise_rows rows with their errors, and converge.bracket's
+    gap, error and verdict. evaluation updates those settings; n_hidden and L are the sweep's."""
+    import pandas as pd
+
+    from . import converge
+    from .analysis import kl_from_log_likelihood
+
+    store = store or Store()
+    alpha = experiments.PAPER_RBM["alpha"]
+    evaluation = {key: converge.EVALUATION[key] for key in ("ais", "raise_rows", "raise_chains")} | (evaluation or {})
+    data_names = _data_names(temperatures, L=L)
+    jobs = [(_point_config(data_names[T], "l1", alpha, seed, n, n_hidden, L) | {"evaluation": evaluation},
+             _label(T, "l1", alpha, seed, n, n_hidden, L) + "-sandwich", T) for n in epochs for T in temperatures]
+    _compute_missing(store, "sandwich", jobs, _sandwich_point, n_jobs, progress, "sandwich check")
+    swept = {n: temperature_sweep(temperatures, (("l1", alpha),), (seed,), n_iter=n, n_hidden=n_hidden, L=L,
+                                  store=store, progress=False).set_index("T") for n in epochs}
+    rows = []
+    for (config, label, T), n in zip(jobs, [n for n in epochs for _ in temperatures]):
+        info = store.load(artifact_name("sandwich", config, label))[1]["info"]
+        point = swept[n].loc[T]
+        kl = lambda ll: float(kl_from_log_likelihood(ll, L, T))  # noqa: E731
+        upper, upper_se, lower, lower_se = info["kl_bracket_rows"]
+        rows.append({"T": T, "epochs": n, "kl_sweep": kl(point["log_likelihood"]),
+                     "kl_sweep_error": float(point["log_likelihood_error"]),
+                     "repeats": info["log_likelihood_sweep_ais"] == float(point["log_likelihood"]),
+                     "kl": info["kl"][0], "kl_error": info["kl"][1], "kl_ais": upper, "kl_ais_error": upper_se,
+                     "kl_raise": lower, "kl_raise_error": lower_se} | converge.bracket(info))
+    return pd.DataFrame(rows).set_index(["T", "epochs"])
 
 
 def longer_training(temperatures=TEMPERATURES, store: Store | None = None):
