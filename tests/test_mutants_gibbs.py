@@ -18,3 +18,21 @@ def test_the_exact_row_of_compare():
     assert row["energy"] == pytest.approx(u, rel=1e-12) and row["energy_error"] == 0
     assert row["specific_heat"] == pytest.approx(exact.specific_heat_per_spin(L, T), rel=1e-12)
     assert row["nn_correlation"] == pytest.approx(-u / 2, rel=1e-12) and row["nn_correlation_error"] == 0
+
+
+def test_compare_is_reproducible_names_its_autocorrelation_columns_and_burns_in_a_fraction():
+    """Same random_state, same table (the chains draw from compare's own generator); the chains'
+    autocorrelation time appears as tau_mean (and its largest over chains as tau_max); and the
+    burn-in is a fraction of the records actually kept (n_sweeps // every of them): 59 sweeps
+    recorded every 10 keep 5 records, and a fraction 0.35 drops 1 of them, leaving the 4 that
+    summary needs (0.35 x 5.9 would drop 2)."""
+    L, T = 4, 2.5
+    rng = np.random.default_rng(1)
+    data = rng.choice(np.array([-1, 1], np.int8), size=(40, L, L))
+    W = 0.1 * rng.normal(size=(3, L * L))
+    args = (W, np.zeros(3), np.zeros(L * L), data, T)
+    first = gibbs.compare(*args, n_chains=4, n_sweeps=59, every=10, burn_in_fraction=0.35, random_state=3)
+    again = gibbs.compare(*args, n_chains=4, n_sweeps=59, every=10, burn_in_fraction=0.35, random_state=3)
+    assert first.equals(again)
+    assert {"tau_mean", "tau_max"} <= set(first.columns) and "tau" not in first.columns
+    assert np.isfinite(first.loc["chains from random", "energy"])

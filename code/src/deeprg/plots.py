@@ -45,6 +45,7 @@ ALPHA_RANGE = (1e-5, 1e-2)  # the strengths of the book's penalty sweep: the end
 SHADE_TINT, SHADE_DARK = 0.55, 0.45  # the weakest strength mixes this much white, the strongest this much black
 CATEGORY_COLOURS = ("#009e73", "#cc79a7", "#222222", "#e69f00", "#56b4e9", "#8c564b")
 REFERENCE_STYLES = (("--", "black"), (":", "#882255"))  # reference lines (T_c, a peak): dashed, dotted
+BASELINE_STYLES = (("--", "black"), (":", "#882255"), ("-.", "#555555"))  # baselines drawn in one panel
 BAND_COLOUR = "#dedede"  # the unpenalised networks' band, the ±4 band
 STYLE = {"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE, "axes.labelsize": FONT_SIZE,
          "xtick.labelsize": FONT_SIZE, "ytick.labelsize": FONT_SIZE, "legend.fontsize": FONT_SIZE,
@@ -471,8 +472,9 @@ def flow_endpoint_panels(panels: dict, references: dict):
 def converged_trajectories(runs, table, baseline_columns=("strips_w1", "strips_w2", "strips_w4")):
     """One panel per temperature of `runs` (converge.finished or converge.judged_runs): the KL at
     each check of each seed's run (runs judged by the last iterate, if any, in grey), with the
-    baselines of that temperature (columns of `table`, converge.comparison) as horizontal lines,
-    labelled at the right edge."""
+    baselines of that temperature (columns of `table`, converge.comparison) as horizontal lines
+    (BASELINE_STYLES, named in the legend). The KL axis is logarithmic: runs and baselines span
+    two decades."""
     from .baselines import BASELINE_NAMES
 
     runs = runs if "judged" in runs.columns else runs.assign(judged="tail average")
@@ -487,15 +489,24 @@ def converged_trajectories(runs, table, baseline_columns=("strips_w1", "strips_w
             ax.plot(rows["epoch"], rows["kl"], marker=".", ms=3, lw=0.8, ls="--", color="0.6",
                     label=f"seed {seed}, last iterate")
         row = table.loc[table.index[np.isclose(table.index.to_numpy(float), T)][0]]
-        for column, (style, colour) in zip(baseline_columns, REFERENCE_STYLES * len(baseline_columns)):
-            ax.axhline(row[column], ls=style, color=colour, lw=1)
-            ax.annotate(BASELINE_NAMES[column], (1, row[column]), xycoords=("axes fraction", "data"),
-                        ha="right", va="bottom")
+        for column, (style, colour) in zip(baseline_columns, BASELINE_STYLES):
+            ax.axhline(row[column], ls=style, color=colour, lw=1, label=BASELINE_NAMES[column])
+        ax.set_yscale("log")
+        low, high = ax.get_ylim()
+        ax.yaxis.set_major_locator(mpl.ticker.LogLocator(subs=(1.0,) if high / low > 300 else (1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(mpl.ticker.NullFormatter())
+        ax.xaxis.set_major_locator(plt.MaxNLocator(3, integer=True))
         ax.set_title(_temperature(T))
         ax.set_xlabel("epoch")
     axes[0, 0].set_ylabel("KL (nats per configuration)")
     if temperatures:
-        axes[0, 0].legend(loc="upper right", fontsize="small")
+        legend = {}
+        for ax in axes[0]:
+            legend |= {label: handle for handle, label in zip(*ax.get_legend_handles_labels()) if label not in legend}
+        order = sorted(legend, key=lambda label: label in BASELINE_NAMES.values())  # runs, then baselines
+        fig.legend([legend[k] for k in order], order, loc="outside lower center", ncol=3, handlelength=1.8,
+                   columnspacing=0.9)
     else:
         axes[0, 0].text(0.5, 0.5, "no finished run", ha="center", va="center", transform=axes[0, 0].transAxes)
     return fig
