@@ -56,6 +56,9 @@ def test_pm_at_the_pdg_boundaries(value, error, text):
 def test_pm_without_an_error_or_with_nan():
     assert fmt.pm(3.14159, 0) == "3.142"
     assert fmt.pm(math.nan, math.nan) == fmt.DASH
+    # the spread of two equal numbers is rounding noise, not an error; just above it, an error
+    assert fmt.pm(0.983639359622705212, 6e-18) == "0.9836"
+    assert fmt.pm(1.0, 2e-12) == "1.0000000000000\xa0±\xa00.0000000000020"
 
 
 def test_num_and_power10():

@@ -61,16 +61,20 @@ def _fixed(x: float, decimals: int) -> str:
     return _signed(f"{rounded:.{max(decimals, 0)}f}")
 
 
+RELATIVE_NOISE = 1e-12  # an error this small relative to its value is double-precision rounding
+
+
 def pm(value, error=None) -> str:
     """'value ± error' rounded by the PDG rule, with no-break spaces around ± (a Math string);
     pm((value, error)) also works. A zero error prints the value alone (four significant
-    figures), a NaN prints a dash."""
+    figures), and so does an error below RELATIVE_NOISE of the value (the rounding noise of a
+    spread between equal numbers, not an uncertainty); a NaN prints a dash."""
     if error is None:
         value, error = value
     value, error = float(value), float(error)
     if math.isnan(value) or math.isnan(error):
         return DASH
-    if error == 0:
+    if error <= RELATIVE_NOISE * abs(value):
         return num(value)
     d, shown = _rounded_error(abs(error))
     return Math(f"{_fixed(value, d)}{NBSP}±{NBSP}{_fixed(shown, d)}")
