@@ -444,7 +444,8 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
                           (sweep, ("penalty_sweep", "temperature_sweep", "fine_temperature_sweep",
                                    "negligible_penalty_control", "ordered_phase", "appendix_data_set",
                                    "paper_epochs_by_temperature", "measured_by_epoch", "ais_recheck",
-                                   "ais_recheck_long", "ais_recheck_flagged", "permuted_control", "sandwich_check")),
+                                   "ais_recheck_long", "ais_recheck_flagged", "permuted_control", "sandwich_check",
+                                   "scale_test")),
                           (converge, ("train", "paper_evaluation", "converged_evaluation", "field_table"))):
         for name in names:
             monkeypatch.setattr(module, name, lambda *a, name=name, **k: calls.append((name, a, k)))
@@ -453,14 +454,14 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
     monkeypatch.setattr(sizes, "penalty_sizes", lambda *a, **k: calls.append(("penalty_sizes", a, k)))
     for _, step in cli._steps(tiny=False):
         step()
-    assert len(cli._steps()) == 31 and len(cli._steps(tiny=True)) == 26
+    assert len(cli._steps()) == 32 and len(cli._steps(tiny=True)) == 27
     runs = [(k["T"], k["seed"]) for name, _, k in calls if name == "train"]
     assert sorted(runs) == sorted((T, s) for T in converge.TEMPERATURES for s in converge.SEEDS)
     assert all(set(k) <= {"T", "seed", "progress"} for name, _, k in calls if name == "train")
     assert sum(name == "paper_evaluation" for name, _, _ in calls) == 3
     others = [(name, args, kwargs) for name, args, kwargs in calls
               if name not in ("train", "paper_evaluation", "converged_evaluation")]
-    assert len(others) == 29
+    assert len(others) == 30
     assert all(not args and set(kwargs) <= {"n_jobs", "with_control"} for _, args, kwargs in others), others
 
     toy = lambda L, **k: experiments.IsingData(np.ones((1, L, L)), {}, "toy")  # noqa: E731
@@ -471,6 +472,9 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
     assert not {"paper_evaluation", "converged_evaluation", "field_table", "network_mcrg", "information_table",
                 "penalty_sizes"} & {name for name, _, _ in calls}
     for name, args, kwargs in calls:
+        if name == "scale_test":
+            assert {L for L, *_ in kwargs["points"]} == {cli.TINY["L"]} and kwargs["n_iter"] == cli.TINY["n_iter"]
+            continue
         size = kwargs.get("L") or kwargs["data"].configs.shape[-1]
         assert size == (3 if name.startswith("trace") else cli.TINY["L"]), name
 

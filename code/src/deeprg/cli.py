@@ -8,6 +8,7 @@ import os
 from . import cluster, converge, experiments, sweep
 from . import sizes as field_sizes  # (a local helper of _steps is called sizes)
 from .cluster import Call, Step
+from .exact import T_C
 
 
 def _sample(args):
@@ -60,6 +61,8 @@ def _steps(tiny: bool = False) -> list:
                  steps=(0, 1, 2))
     converged = sizes(L=TINY["L"], recipe={"n_components": TINY["n_hidden"]},
                       schedule={"max_epochs": TINY["n_iter_long"], "check_every": 1})
+    scale = sizes(points=sweep.scale_points(Ls=(TINY["L"],), temperatures=(T_C,), settings=(sweep.SCALE_STRONG,)),
+                  n_iter=TINY["n_iter"], radii=(1, 2))
     return [
         ("paper data set", Step(Call(experiments.ising_samples, **lattice))),
         ("held-out samples", Step(Call(experiments.held_out_samples, **lattice))),
@@ -102,6 +105,7 @@ def _steps(tiny: bool = False) -> list:
         ("first layers trained to the stopping rule (one at a time, resumable)",
          Step(*[Call(converge.train, T=T, seed=seed, progress=True, **converged)
                 for seed in (TINY["seeds"] if tiny else converge.SEEDS) for T in converge.TEMPERATURES])),
+        ("the scale test: first-layer field sizes on L x L tori", Step(Call(sweep.scale_test, **scale))),
     ] + ([] if tiny else [  # these judge the paper-sized networks only
         ("first layers judged: sandwich, own samples, fields",
          Step(*[Call(converge.paper_evaluation, name) for name in ("L1", "L2", "none")],

@@ -771,7 +771,7 @@ def scale_summary(arrays, radii=SCALE_RADII, compact_below: float = SCALE_COMPAC
 def scale_test(points=None, n_iter: int = N_EPOCHS, compression: int = SCALE_COMPRESSION, radii=SCALE_RADII,
                n_jobs: int = 1, store: Store | None = None, progress: bool = True):
     """Do the first layer's receptive fields track the correlation length? For each point
-    (L, T, penalty, alpha, seed) (default: scale_points(), seed 0), the first layer with
+    (L, T, penalty, alpha, seed) (default: scale_book_points(), those the book shows), the first layer with
     L^2 / compression hidden units (the paper's 1600 -> 400 compression at every L) trained with
     the paper's CD-1 schedule (experiments.PAPER_RBM, n_iter epochs: the sweep's 20 by default)
     on the 20,000 configurations of the L x L torus at T, and the size of its fields measured
@@ -788,7 +788,7 @@ def scale_test(points=None, n_iter: int = N_EPOCHS, compression: int = SCALE_COM
     from .exact import correlation_length
 
     store = store or Store()
-    points = scale_points() if points is None else list(points)
+    points = scale_book_points() if points is None else list(points)
     jobs = []
     for L, T, penalty, alpha, seed in points:
         n_hidden = scale_hidden(L, compression)
