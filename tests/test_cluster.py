@@ -125,7 +125,8 @@ def test_the_tiny_run_is_a_graph_of_units_with_their_dependencies(tmp_store):
         needed = {graph.calls[ours[a]].func.__name__: graph.calls[ours[a]].arguments() for a in after}
         assert needed["ising_samples"]["T"] == T and needed["ising_samples"]["n_samples"] == n_samples
         assert needed["held_out_samples"]["T"] == T
-    assert {call.args[1] for call, _ in points} == {"sweep", "ordered", "epochs", "aischeck", "permuted", "sandwich"}
+    assert {call.args[1] for call, _ in points} == {"sweep", "ordered", "epochs", "aischeck", "permuted", "sandwich",
+                                                   "scale"}
     assert counts["checks"] == sum(call.args[1] in cluster.CHECK_KINDS for call, _ in points)
 
     runs = [(call, after) for _, call, after, _ in client.submitted if call.func is converge.train]
