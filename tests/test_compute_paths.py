@@ -503,7 +503,7 @@ def test_reproduce_tiny_runs_every_step_into_deeprg_data(tmp_path):
     names = sorted(p.stem for p in tmp_path.rglob("*.json"))
     assert sorted(p.stem for p in tmp_path.rglob("*.npz")) == names
     assert _kinds(names) == ["aischeck", "converged", "dbn", "epochs", "flow", "ising", "ordered", "permuted", "sandwich",
-                             "sklearn", "sweep", "tables", "trace", "validation", "weights"]
+                             "scale", "sklearn", "sweep", "tables", "trace", "validation", "weights"]
     for name in names:  # every artifact whole (its checksum holds), on the toy lattice
         config = store.load(name)[1]["config"]
         assert not name.startswith("ising-") or config["L"] == cli.TINY["L"], name
