@@ -682,6 +682,7 @@ def ais_recheck_flagged(seeds=SEEDS, **options):
 
 # ----------------------------------------------------------------------------- the scale test (issue 20, item 2)
 SCALE_LS = (32, 40, 64)  # lattice sides of the scale test
+SCALE_LARGEST = 128  # run at T_c only, one seed of SCALE_STRONG: about an hour a run on one core
 # T_c, where xi is limited by L, and temperatures above it of the temperature sweeps, whose exact
 # infinite-lattice xi (exact.correlation_length) is 16.3, 7.47, 4.27 and 2.14 lattice spacings
 SCALE_TEMPERATURES = (T_C, 2.35, experiments.PAPER_T, 2.6, 3.0)
@@ -813,9 +814,11 @@ def scale_test(points=None, n_iter: int = N_EPOCHS, compression: int = SCALE_COM
 def scale_book_points() -> list:
     """The points of scale_test that the book's chapter shows (what one session could compute):
     seed 0 at every lattice side, temperature and setting (SCALE_SETTINGS and SCALE_STRONG);
-    seeds 1 and 2 at L = 32 and 40 for SCALE_STRONG, and seed 1 at L = 64 for SCALE_STRONG at
-    T_c and at the highest temperature (the reference of scaling.critical_growth)."""
+    seeds 1 and 2 at L = 32 and 40 for SCALE_STRONG, seed 1 at L = 64 for SCALE_STRONG at
+    T_c and at the highest temperature (the reference of scaling.critical_growth), and seed 0
+    of SCALE_STRONG at T_c on the SCALE_LARGEST lattice."""
     every = SCALE_SETTINGS + (SCALE_STRONG,)
     return (scale_points(settings=every, seeds=(0,))
             + scale_points(Ls=(32, 40), settings=(SCALE_STRONG,), seeds=(1, 2))
-            + scale_points(Ls=(64,), temperatures=(T_C, max(SCALE_TEMPERATURES)), settings=(SCALE_STRONG,), seeds=(1,)))
+            + scale_points(Ls=(64,), temperatures=(T_C, max(SCALE_TEMPERATURES)), settings=(SCALE_STRONG,), seeds=(1,))
+            + scale_points(Ls=(SCALE_LARGEST,), temperatures=(T_C,), settings=(SCALE_STRONG,), seeds=(0,)))
