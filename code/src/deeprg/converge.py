@@ -398,15 +398,20 @@ def baseline_table(temperatures=TEMPERATURES, widths=(1, 2, 4, 8), mixture_tempe
     return table
 
 
+def _evaluation_key(kind, config, label):
+    """(store config, label) under which an evaluation of `kind` ("paper", "converged") is cached."""
+    return config | {"evaluation": EVALUATION}, f"{kind}-{label}"
+
+
 def _evaluation(kind, config, label, weights, T, seed, store):
     store = store or Store()
-    arrays, sidecar = store.cached("evaluation", config | {"evaluation": EVALUATION},
-                                   lambda: evaluate(*weights(), T=T, seed=seed, store=store), f"{kind}-{label}")
+    key, key_label = _evaluation_key(kind, config, label)
+    arrays, sidecar = store.cached("evaluation", key, lambda: evaluate(*weights(), T=T, seed=seed, store=store), key_label)
     return arrays, sidecar["info"]
 
 
 def _converged_evaluation_spec(T, seed):
-    """(config, label) of the stored evaluation of the reference run at (T, seed)."""
+    """(config, label) of the evaluation of the reference run at (T, seed), before _evaluation_key."""
     label = _label(experiments.PAPER_L, T, seed, RECIPE)
     return {"converged": label, "recipe": RECIPE, "schedule": SCHEDULE}, label
 
@@ -428,8 +433,7 @@ def reference_brackets(temperatures=TEMPERATURES, seed: int = 0, store: Store | 
     rows = {}
     for T in temperatures:
         config, label, _ = _spec(T, seed, None, None, experiments.PAPER_L, experiments.PAPER_N_SAMPLES)
-        evaluation_config, _ = _converged_evaluation_spec(T, seed)
-        stored = store.exists(artifact_name("evaluation", evaluation_config | {"evaluation": EVALUATION}, f"converged-{label}"))
+        stored = store.exists(artifact_name("evaluation", *_evaluation_key("converged", *_converged_evaluation_spec(T, seed))))
         if not (stored or store.exists(artifact_name("weights-converged", config, label))):
             continue
         info = converged_evaluation(T, seed, store)[1]
