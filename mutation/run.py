@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = ["exact.py", "ising/observables.py", "ising/autocorr.py", "rbm/estimator.py",
            "rbm/kernels.py", "rbm/partition.py", "dbn.py", "rg.py", "store.py", "fmt.py",
-           "baselines.py", "mcrg.py", "converge.py", "gibbs.py", "information.py"]
+           "baselines.py", "mcrg.py", "converge.py", "gibbs.py", "information.py", "codes.py"]
 # The tests that exercise the jitted kernels of each module (run in full for each such mutant).
 NJIT_TESTS = {"rbm/kernels.py": ["tests/test_rbm_kernels.py",
                                  "tests/test_rbm.py::test_update_weights_is_the_documented_momentum_step",

@@ -157,6 +157,14 @@ def test_margin_counts_combined_standard_errors():
     assert analysis.margin((1.0, 0.0), (3.0, 0.5)) == -4.0  # an exact value against a measurement
 
 
+def test_sign_verdict_needs_n_sigma_errors_either_way():
+    words = ("below", "within", "above")
+    assert analysis.sign_verdict((-4.1, 1.0), words) == "below"
+    assert analysis.sign_verdict((-4.0, 1.0), words) == "within" == analysis.sign_verdict((4.0, 1.0), words)
+    assert analysis.sign_verdict((4.1, 1.0), words) == "above"
+    assert analysis.sign_verdict((2.1, 1.0), words, n_sigma=2.0) == "above"
+
+
 def test_mean_where_and_mean_change_select_rows_by_column_values():
     rows = _seed_rows()
     assert analysis.mean_where(rows, "locality", penalty="l1", alpha=1e-3) == (

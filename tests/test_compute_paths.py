@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deeprg import analysis, cli, converge, exact, experiments, ising, probes, rg, sizes, sweep
+from deeprg import analysis, cli, codes, converge, exact, experiments, ising, probes, rg, sizes, sweep
 from deeprg.rbm import spins_to_visible
 from deeprg.store import Store
 
@@ -446,22 +446,26 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
                                    "paper_epochs_by_temperature", "measured_by_epoch", "ais_recheck",
                                    "ais_recheck_long", "ais_recheck_flagged", "permuted_control", "sandwich_check",
                                    "scale_test")),
-                          (converge, ("train", "paper_evaluation", "converged_evaluation", "field_table"))):
+                          (converge, ("train", "paper_evaluation", "converged_evaluation", "two_product_bracket",
+                                      "field_table"))):
         for name in names:
             monkeypatch.setattr(module, name, lambda *a, name=name, **k: calls.append((name, a, k)))
     monkeypatch.setattr(experiments, "network_mcrg", lambda *a, **k: calls.append(("network_mcrg", a, k)))
     monkeypatch.setattr(experiments, "information_table", lambda *a, **k: calls.append(("information_table", a, k)))
     monkeypatch.setattr(sizes, "penalty_sizes", lambda *a, **k: calls.append(("penalty_sizes", a, k)))
+    monkeypatch.setattr(codes, "penalty_codes", lambda *a, **k: calls.append(("penalty_codes", a, k)))
     for _, step in cli._steps(tiny=False):
         step()
-    assert len(cli._steps()) == 32 and len(cli._steps(tiny=True)) == 27
+    assert len(cli._steps()) == 33 and len(cli._steps(tiny=True)) == 27
     runs = [(k["T"], k["seed"]) for name, _, k in calls if name == "train"]
     assert sorted(runs) == sorted((T, s) for T in converge.TEMPERATURES for s in converge.SEEDS)
     assert all(set(k) <= {"T", "seed", "progress"} for name, _, k in calls if name == "train")
     assert sum(name == "paper_evaluation" for name, _, _ in calls) == 3
+    checks = [(args, kwargs) for name, args, kwargs in calls if name == "two_product_bracket"]
+    assert checks == [((T, 0), {"n_betas": n}) for T, n in converge.TWO_PRODUCT_CHECKS]
     others = [(name, args, kwargs) for name, args, kwargs in calls
-              if name not in ("train", "paper_evaluation", "converged_evaluation")]
-    assert len(others) == 30
+              if name not in ("train", "paper_evaluation", "converged_evaluation", "two_product_bracket")]
+    assert len(others) == 31
     assert all(not args and set(kwargs) <= {"n_jobs", "with_control"} for _, args, kwargs in others), others
 
     toy = lambda L, **k: experiments.IsingData(np.ones((1, L, L)), {}, "toy")  # noqa: E731
@@ -469,8 +473,8 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
     calls.clear()
     for _, step in cli._steps(tiny=True):
         step()
-    assert not {"paper_evaluation", "converged_evaluation", "field_table", "network_mcrg", "information_table",
-                "penalty_sizes"} & {name for name, _, _ in calls}
+    assert not {"paper_evaluation", "converged_evaluation", "two_product_bracket", "field_table", "network_mcrg",
+                "information_table", "penalty_sizes", "penalty_codes"} & {name for name, _, _ in calls}
     for name, args, kwargs in calls:
         if name == "scale_test":
             assert {L for L, *_ in kwargs["points"]} == {cli.TINY["L"]} and kwargs["n_iter"] == cli.TINY["n_iter"]

@@ -344,3 +344,39 @@ def test_reference_brackets_read_the_stored_evaluations_and_train_nothing(tmp_pa
         assert (row["kl"], row["kl_error"]) == tuple(info["kl"])
         assert row["kl_ais"] <= row["kl_raise"] or row["verdict"] != "open"
         assert row["verdict"] == converge.bracket(info)["verdict"]
+
+
+def test_a_two_product_base_gives_the_exact_likelihood_of_a_tiny_model(finished):
+    """likelihood_bracket from the two-product base on the tiny run: the AIS-route KL equals the
+    exact KL within 4 errors, as from the data's log-odds; the base is the EM mixture's RBM (one
+    hidden unit); an unknown base is refused by name."""
+    from deeprg import experiments
+    from deeprg.rbm import RBM, set_parameters, spins_to_visible
+
+    _, store = finished
+    W, b, c = (p.astype(np.float64) for p in converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY))
+    train = spins_to_visible(experiments.ising_samples(L=4, T=2.451, n_samples=1000, store=store,
+                                                       progress=False).configs)
+    held = spins_to_visible(experiments.held_out_samples(2.451, L=4, store=store).configs, np.float64)
+    settings = {"ais": {"n_betas": 2000, "schedule": "salakhutdinov", "n_chains": 200, "dtype": "float64"},
+                "raise_rows": 40}
+    info = converge.likelihood_bracket(W, b, c, train, held, 2.451, 0, settings, base="two products")
+    exact_kl = -set_parameters(RBM(6), W, b, c).log_likelihood(held) - 16 * exact.entropy_per_spin(4, 2.451)
+    assert abs(info["kl"][0] - exact_kl) < 4 * info["kl_bracket_rows"][1], (info["kl"], exact_kl)
+    base = converge.annealing_base(train, "two products")
+    assert base["base_hidden"][0].shape == (1, 16) and base["base_visible_bias"].shape == (16,)
+    with pytest.raises(ValueError, match="base must be one of"):
+        converge.annealing_base(train, "coins")
+    with pytest.raises(ValueError, match="base must be one of"):
+        converge.reference_brackets(base="coins")
+
+
+def test_two_product_brackets_are_read_from_the_store_beside_the_others(tmp_path):
+    """An empty store gives no row; the committed two-product evaluations give a row per stored
+    temperature whose numbers are two_product_bracket's."""
+    assert converge.reference_brackets(store=Store(tmp_path), base="two products").empty
+    table = converge.reference_brackets(base="two products")
+    assert 2.0 in table.index
+    for T, row in table.iterrows():
+        info = converge.two_product_bracket(T, 0)
+        assert (row["kl_ais"], row["kl_raise"]) == (info["kl_bracket_rows"][0], info["kl_bracket_rows"][2])

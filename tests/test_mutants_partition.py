@@ -38,5 +38,9 @@ def test_raise_does_its_products_in_the_dtype_asked_for():
 
 def test_a_shape_error_names_the_expected_and_given_shapes():
     W, b, c = small_rbm()
-    with pytest.raises(ValueError, match=r"of shapes \(3,\), \(5,\), \(5,\); got \(3, 5\), \(4,\), \(5,\), \(5,\)"):
+    with pytest.raises(ValueError, match=r"of shapes \(3,\), \(5,\); got \(3, 5\), \(4,\), \(5,\)"):
         ais(W, np.zeros(4), c, n_chains=2, n_betas=3)
+    with pytest.raises(ValueError, match=r"base_visible_bias must have shape \(5,\) .* got \(4,\), \(0, 5\) and \(0,\)"):
+        ais(W, b, c, base_visible_bias=np.zeros(4), n_chains=2, n_betas=3)
+    with pytest.raises(ValueError, match=r"\(m, 5\) and \(m,\); got \(5,\), \(1, 5\) and \(2,\)"):
+        ais(W, b, c, base_hidden=(np.zeros((1, 5)), np.zeros(2)), n_chains=2, n_betas=3)

@@ -476,3 +476,30 @@ def test_converged_trajectories_draw_the_last_iterate_runs_in_grey():
     assert len(grey) == 1 and list(grey[0].get_ydata()) == [12.0, 7.0]
     assert sorted(t.get_text() for t in fig.legends[0].get_texts())[-2:] == ["seed 0", "seed 0, last iterate"]
     plt.close(fig)
+
+
+def test_scale_sizes_draw_a_panel_per_setting_a_line_per_lattice_and_t_c_at_l_squared():
+    """Per (penalty, alpha) panel: one error-bar line per L over the temperatures above T_c in
+    order of xi^2, the T_c point drawn open at xi^2 = L^2, the xi^2 guide from the smallest xi^2,
+    the ceiling, log axes and the setting's title."""
+    rows = [{"penalty": p, "alpha": a, "L": L, "T": T, "xi2": xi2, "area": area, "area_error": 0.5}
+            for p, a in (("l1", 1e-3), ("none", 0.0)) for L in (32, 64)
+            for T, xi2, area in ((2.269, np.inf, 30.0 + L), (3.0, 4.6, 12.0), (2.6, 18.3, 15.0))]
+    fig = plots.scale_sizes(pd.DataFrame(rows), ceilings={"window": 289}, settings=[("l1", 1e-3), ("none", 0.0)])
+    axes = fig.get_axes()
+    assert len(axes) == 2 and all(ax.get_xscale() == ax.get_yscale() == "log" for ax in axes)
+    assert axes[0].get_title() == plots.penalty_label("l1", 1e-3) and axes[1].get_title() == plots.PENALTY_NAMES["none"]
+    for ax in axes:
+        lines = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+        bars = {bar.get_label(): bar[0] for bar in ax.containers}  # errorbar: (data line, caps, bars)
+        for L in (32, 64):
+            np.testing.assert_array_equal(bars[f"$L = {L}$"].get_xdata(), [4.6, 18.3])  # sorted by xi^2
+            np.testing.assert_array_equal(bars[f"$L = {L}$"].get_ydata(), [12.0, 15.0])
+        open_points = [bar[0] for bar in ax.containers if bar[0].get_markerfacecolor() == "white"]
+        assert sorted((float(p.get_xdata()[0]), float(p.get_ydata()[0])) for p in open_points) == [
+            (32.0 ** 2, 62.0), (64.0 ** 2, 94.0)]
+        guide = lines["$\\propto \\xi^2$"]
+        np.testing.assert_allclose(guide.get_xdata(), [4.6, 64.0 ** 2])
+        np.testing.assert_allclose(guide.get_ydata(), [12.0, 12.0 * 64.0 ** 2 / 4.6])
+        assert list(lines["window"].get_ydata()) == [289, 289]
+    plt.close(fig)

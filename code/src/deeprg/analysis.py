@@ -40,7 +40,8 @@ def reconstruction_error(dbn, configs, layer) -> tuple[float, float]:
 
 
 def sampled_reconstructions(dbn, configs, layer, seed=0) -> np.ndarray:
-    """+-1 configurations drawn from the reconstruction P(v) through `layer`."""
+    """+-1 configurations drawn site by site, independently, from the mean-field reconstruction
+    P(v = 1) through `layer` (not samples of the model's P(v), which need Gibbs chains)."""
     P = dbn.reconstruct(spins_to_visible(configs, np.float64), layer)
     v = np.random.default_rng(seed).random(P.shape) < P
     return (2 * v.astype(np.int8) - 1).reshape(np.shape(configs))
@@ -64,7 +65,9 @@ def network_summary(dbn, configs, shape=(40, 40)):
     """One row per layer: locality and participation ratio of the receptive fields (mean and
     standard error over units), the same for a Kadanoff block with as many blocks as units,
     reconstruction error on `configs`, and the nearest-neighbour correlation of
-    reconstructions sampled from P(v) (mean and standard error over configurations)."""
+    configurations drawn site by site from the mean-field reconstruction P(v | h = P(h | v))
+    (sampled_reconstructions: independent draws, not samples of the model; mean and standard
+    error over configurations)."""
     import pandas as pd
 
     rows = []
@@ -202,6 +205,14 @@ def margin(a, b) -> float:
     is below b. Dimensionless."""
     (a_mean, a_err), (b_mean, b_err) = a, b
     return float((a_mean - b_mean) / np.hypot(a_err, b_err))
+
+
+def sign_verdict(pair, words: tuple[str, str, str], n_sigma: float = 4.0) -> str:
+    """words[0] if a (value, error) pair lies more than n_sigma errors below 0, words[2] if more
+    than n_sigma above, words[1] otherwise (e.g. ("better than", "as well as", "worse than") for
+    a difference of errors)."""
+    value, error = pair
+    return words[0] if value < -n_sigma * error else words[2] if value > n_sigma * error else words[1]
 
 
 def mean_where(table, key, **columns) -> tuple[float, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from . import cluster, converge, experiments, sweep
+from . import cluster, codes, converge, experiments, sweep
 from . import sizes as field_sizes  # (a local helper of _steps is called sizes)
 from .cluster import Call, Step
 from .exact import T_C
@@ -110,11 +110,14 @@ def _steps(tiny: bool = False) -> list:
         ("first layers judged: sandwich, own samples, fields",
          Step(*[Call(converge.paper_evaluation, name) for name in ("L1", "L2", "none")],
               *[Call(converge.converged_evaluation, T, seed) for T in converge.TEMPERATURES
-                for seed in converge.SEEDS])),
+                for seed in converge.SEEDS],
+              *[Call(converge.two_product_bracket, T, 0, n_betas=n) for T, n in converge.TWO_PRODUCT_CHECKS])),
         ("fields of the reference runs, measured as the paper's", Step(Call(converge.field_table))),
         ("MCRG of the networks", Step(Call(experiments.network_mcrg))),
         ("what the units know of their environment (information view)", Step(Call(experiments.information_table))),
         ("field sizes apart from background, and local-magnetisation nulls", Step(Call(field_sizes.penalty_sizes))),
+        ("what each layer keeps: tiling, read-outs, reconstructions beside blocks and PCA",
+         Step(Call(codes.penalty_codes))),
     ])
 
 

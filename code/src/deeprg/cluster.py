@@ -242,7 +242,7 @@ def _stage(call: Call) -> str:
         return "data"
     if call.func in (experiments.network_tables, experiments.network_mcrg):
         return "tables"
-    if call.func in (converge.paper_evaluation, converge.converged_evaluation):
+    if call.func in (converge.paper_evaluation, converge.converged_evaluation, converge.two_product_bracket):
         return "checks"
     if call.func is sweep._cached:
         return "checks" if call.args[1] in CHECK_KINDS else "training"
@@ -383,7 +383,7 @@ class Graph:
             a = call.arguments()
             after += self._trained(Call(experiments.trained_dbn, "deeprg", seed=a["seed"],
                                         penalty=dict(experiments.DBN_PENALTIES)[a["penalty"]]))
-        elif call.func is converge.converged_evaluation:
+        elif call.func in (converge.converged_evaluation, converge.two_product_bracket):
             a = call.arguments()
             after += self._trained(Call(converge.train, T=a["T"], seed=a["seed"]))
         elif call.func is experiments.network_mcrg:

@@ -227,17 +227,39 @@ EVALUATION = {
 }
 
 
-def likelihood_bracket(W, b, c, train, held, T: float, seed: int = 0, settings: dict | None = None) -> dict:
+BASES = ("data log-odds", "two products")  # the annealing's base, fitted to the training rows
+# (T, n_betas) of the reference runs (seed 0) judged again from the two-product base: every
+# temperature with EVALUATION's annealing, and the ordered phase with three times as long
+TWO_PRODUCT_CHECKS = tuple((T, EVALUATION["ais"]["n_betas"]) for T in TEMPERATURES) + (
+    (2.0, 3 * EVALUATION["ais"]["n_betas"]),)
+
+
+def annealing_base(train, base: str = "data log-odds") -> dict:
+    """The base of AIS and RAISE fitted to the training rows (0/1), as their keyword arguments:
+    "data log-odds", the product distribution of the rows' marginals; "two products", a mixture
+    of two product distributions fitted by EM (baselines.fit_mixture, seed 0), which holds both
+    magnetised states of the ordered phase (partition.mixture_base)."""
+    if base not in BASES:
+        raise ValueError(f"base must be one of {BASES}, got {base!r}")
+    if base == "data log-odds":
+        return {"base_visible_bias": partition.data_log_odds(train)}
+    mixture = baselines.fit_mixture(2 * np.asarray(train, np.int8) - 1, 2, seed=0)
+    visible_bias, hidden = partition.mixture_base(mixture.weights, mixture.probabilities)
+    return {"base_visible_bias": visible_bias, "base_hidden": hidden}
+
+
+def likelihood_bracket(W, b, c, train, held, T: float, seed: int = 0, settings: dict | None = None,
+                       base: str = "data log-odds") -> dict:
     """The held-out KL (nats per configuration) of an RBM (W, b, c) on the L x L torus at T,
     from the sandwich of settings (EVALUATION's ais, raise_rows, raise_chains) on the first
     raise_rows held-out rows (0/1): kl_bracket_rows, [KL from AIS (a stochastic lower bound),
     its error, KL from RAISE (upper), its error]; kl, [KL over all held-out rows with AIS's ln Z,
-    error combining the rows' sampling and AIS's]; log_z, [AIS's ln Z, its error]. The AIS base
-    distribution is the training rows' (0/1) log-odds."""
+    error combining the rows' sampling and AIS's]; log_z, [AIS's ln Z, its error]. The annealing
+    starts from annealing_base(train, base)."""
     settings = EVALUATION | (settings or {})
     L = int(round(np.sqrt(np.shape(W)[1])))
     rows = held[:settings["raise_rows"]]
-    options = settings["ais"] | {"base_visible_bias": partition.data_log_odds(train), "random_state": seed}
+    options = settings["ais"] | annealing_base(train, base) | {"random_state": seed}
     with threadpool_limits(BLAS_THREADS):
         (lower, lower_se), (upper, upper_se) = partition.sandwich(
             W, b, c, rows, raise_chains=settings["raise_chains"], **options)
@@ -422,21 +444,49 @@ def converged_evaluation(T: float = experiments.PAPER_T, seed: int = 0, store: S
     return _evaluation("converged", config, label, lambda: weights(T=T, seed=seed, store=store), T, seed, store)
 
 
-def reference_brackets(temperatures=TEMPERATURES, seed: int = 0, store: Store | None = None) -> "pandas.DataFrame":
-    """The sandwich of the reference run at each temperature for one seed, where its weights or its
-    evaluation are stored (none is trained here): per T, the KL over all held-out rows (AIS) and
-    its error, the AIS and RAISE KLs on the bracketed rows with their errors, and bracket()'s
-    gap, error and verdict (nats per configuration)."""
+def two_product_bracket(T: float, seed: int = 0, store: Store | None = None, n_betas: int | None = None) -> dict:
+    """likelihood_bracket of the reference run at (T, seed) with the "two products" base, as
+    converged_evaluation's info holds it for the data's log-odds (cached beside it); n_betas
+    replaces EVALUATION's annealing length."""
+    store = store or Store()
+    config, label = _converged_evaluation_spec(T, seed)
+    key, key_label = _evaluation_key("converged", config, label)
+    key, key_label = key | {"base": "two products"}, f"{key_label}-two-products"
+    settings = None
+    if n_betas is not None and n_betas != EVALUATION["ais"]["n_betas"]:
+        settings = {"ais": EVALUATION["ais"] | {"n_betas": n_betas}}
+        key, key_label = key | {"n_betas": n_betas}, f"{key_label}-{n_betas}"
+
+    def compute():
+        train = spins_to_visible(experiments.ising_samples(T=T, store=store, progress=False).configs)
+        held = spins_to_visible(experiments.held_out_samples(T, store=store).configs, np.float64)
+        return {}, likelihood_bracket(*weights(T=T, seed=seed, store=store), train, held, T, seed, settings,
+                                      base="two products")
+
+    return store.cached("evaluation", key, compute, key_label)[1]["info"]
+
+
+def reference_brackets(temperatures=TEMPERATURES, seed: int = 0, store: Store | None = None,
+                       base: str = "data log-odds") -> "pandas.DataFrame":
+    """The sandwich of the reference run at each temperature for one seed, from the annealing
+    base `base` (BASES), where its weights or that evaluation are stored (none is trained here):
+    per T, the KL over all held-out rows (AIS) and its error, the AIS and RAISE KLs on the
+    bracketed rows with their errors, and bracket()'s gap, error and verdict (nats per configuration)."""
     import pandas as pd
 
+    if base not in BASES:
+        raise ValueError(f"base must be one of {BASES}, got {base!r}")
     store = store or Store()
     rows = {}
     for T in temperatures:
         config, label, _ = _spec(T, seed, None, None, experiments.PAPER_L, experiments.PAPER_N_SAMPLES)
-        stored = store.exists(artifact_name("evaluation", *_evaluation_key("converged", *_converged_evaluation_spec(T, seed))))
+        key, key_label = _evaluation_key("converged", *_converged_evaluation_spec(T, seed))
+        if base == "two products":
+            key, key_label = key | {"base": base}, f"{key_label}-two-products"
+        stored = store.exists(artifact_name("evaluation", key, key_label))
         if not (stored or store.exists(artifact_name("weights-converged", config, label))):
             continue
-        info = converged_evaluation(T, seed, store)[1]
+        info = converged_evaluation(T, seed, store)[1] if base == "data log-odds" else two_product_bracket(T, seed, store)
         ais, ais_error, raised, raised_error = info["kl_bracket_rows"]
         rows[float(T)] = {"kl": info["kl"][0], "kl_error": info["kl"][1], "kl_ais": ais, "kl_ais_error": ais_error,
                           "kl_raise": raised, "kl_raise_error": raised_error} | bracket(info)

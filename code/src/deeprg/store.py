@@ -88,7 +88,7 @@ FAMILIES = {
     "sizes": "receptive-field sizes and backgrounds per network and layer (sizes.network_sizes)",
     "sklearn": "scikit-learn's BernoulliRBM at several learning rates (experiments.sklearn_learning_rates)",
     "sweep": "first layers of the penalty and temperature sweeps, one per point and seed (sweep.temperature_sweep)",
-    "tables": "per-layer tables of a DBN on held-out data: summary, fields, block scores (experiments.network_tables)",
+    "tables": "per-layer tables of a DBN on held-out data: summary, fields, block scores (experiments.network_tables); tiling, decoding and reconstruction beside blocks and PCA (codes.penalty_codes)",
     "trace": "the trace condition measured on small tori, trained and exact (experiments.trace_condition)",
     "validation": "the samplers checked against exact results (experiments.sampler_validation)",
     "weights": "float32 weights of the reference runs, seed 0 only committed (converge.weights)",

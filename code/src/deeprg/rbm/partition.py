@@ -6,18 +6,24 @@ Parameters are W (n_hidden, n_visible), b (hidden biases), c (visible biases), w
 E(v, h) = -v.c - h.b - h W v and Z = sum_{v, h} exp(-E).
 
 Both annealing estimators run along the same path of unnormalised visible distributions
-(hidden units summed out analytically), from a base model with visible biases a and no
-weights (beta = 0) to the RBM (beta = 1):
+(hidden units summed out analytically), from a base model (beta = 0) to the RBM (beta = 1).
+The base is an RBM of its own with visible biases a and m hidden units of weights U (m, n_visible)
+and biases d (m = 0 by default: a product distribution); its hidden units join the target's
+(Salakhutdinov & Murray 2008, section 3.3):
 
-    log f_beta(v) = (1 - beta) v.a + beta v.c + sum_j softplus(beta (W v + b)_j),
+    log f_beta(v) = (1 - beta) v.a + beta v.c + sum_k softplus((1 - beta) (U v + d)_k)
+                    + sum_j softplus(beta (W v + b)_j),
 
-with ln Z_0 = sum_i softplus(a_i) + n_hidden ln 2, and one Gibbs sweep v -> h -> v at each
-beta (a transition T_beta that leaves f_beta invariant and is reversible with respect to it)."""
+with ln Z_0 = ln sum_g exp(g.d + sum_i softplus(a_i + (g U)_i)) + n_hidden ln 2 (g over the
+2^m states of the base's hidden units; at beta = 1 they are free, so f_1 = 2^m p*), and one Gibbs sweep v -> (g, h) -> v at each beta (a
+transition T_beta that leaves f_beta invariant and is reversible with respect to it). With m = 1
+the base is any mixture of two product distributions (mixture_base): one that holds both
+magnetised states of the ordered phase, which a product base cannot."""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import expit, logsumexp
 
 MAX_ENUMERATED_UNITS = 20
 SCHEDULES = ("uniform", "sigmoid", "salakhutdinov")
@@ -87,42 +93,80 @@ def annealing_schedule(n_betas: int, schedule: str = "uniform") -> np.ndarray:
     raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
 
 
-def _log_p_star(V, hidden_input, beta, a, c):
+class _Base:
+    """The base model: visible biases a and hidden units (U, d), m = len(d) of them (may be 0)."""
+
+    def __init__(self, a, hidden, n_visible):
+        self.a = np.zeros(n_visible) if a is None else np.asarray(a, np.float64)
+        U, d = (np.zeros((0, n_visible)), np.zeros(0)) if hidden is None else (np.asarray(x, np.float64) for x in hidden)
+        if self.a.shape != (n_visible,) or U.ndim != 2 or U.shape[1:] != (n_visible,) or d.shape != U.shape[:1]:
+            raise ValueError(f"base_visible_bias must have shape ({n_visible},) and base_hidden (U, d) shapes "
+                             f"(m, {n_visible}) and (m,); got {self.a.shape}, {U.shape} and {d.shape}")
+        if len(d) > MAX_ENUMERATED_UNITS:
+            raise ValueError(f"base_hidden must have at most {MAX_ENUMERATED_UNITS} units, got {len(d)}")
+        self.U, self.d = U, d
+
+    def input(self, V):
+        """U v + d per row of V, (n, m)."""
+        return V @ self.U.T + self.d
+
+    def log_z(self, n_hidden: int) -> float:
+        """ln Z_0: the base's hidden states enumerated, the target's hidden units free (ln 2 each)."""
+        G = _binary_states(len(self.d), 0, 1 << len(self.d))
+        return float(logsumexp(G @ self.d + _softplus(self.a + G @ self.U).sum(axis=1)) + n_hidden * np.log(2.0))
+
+
+def _log_p_star(V, hidden_input, beta, c, base):
     """log f_beta(V) per row, given hidden_input = V W^T + b."""
-    return (1 - beta) * V @ a + beta * V @ c + _softplus(beta * hidden_input).sum(axis=1)
+    log_f = (1 - beta) * V @ base.a + beta * V @ c + _softplus(beta * hidden_input).sum(axis=1)
+    return log_f + _softplus((1 - beta) * base.input(V)).sum(axis=1) if len(base.d) else log_f
 
 
-def _gibbs_sweep(V, hidden_input, beta, W, a, c, rng, dtype):
-    """One sweep v -> h -> v of the Gibbs sampler of f_beta (hidden_input = V W^T + b)."""
+def _gibbs_sweep(V, hidden_input, beta, W, c, base, rng, dtype):
+    """One sweep v -> (g, h) -> v of the Gibbs sampler of f_beta (hidden_input = V W^T + b)."""
     H = (rng.random(hidden_input.shape) < 1 / (1 + np.exp(-beta * hidden_input))).astype(dtype)
-    return (rng.random(V.shape) < 1 / (1 + np.exp(-((1 - beta) * a + beta * (H @ W + c))))).astype(np.float64)
+    visible_input = base.a
+    if len(base.d):
+        G = (rng.random((len(V), len(base.d))) < expit((1 - beta) * base.input(V))).astype(np.float64)
+        visible_input = base.a + G @ base.U
+    return (rng.random(V.shape) < 1 / (1 + np.exp(-((1 - beta) * visible_input + beta * (H @ W + c))))).astype(np.float64)
 
 
-def _parameters(W, b, c, base_visible_bias, dtype):
+def _parameters(W, b, c, base_visible_bias, base_hidden, dtype):
     W, b, c = (np.asarray(x, np.float64) for x in (W, b, c))
-    a = np.zeros_like(c) if base_visible_bias is None else np.asarray(base_visible_bias, np.float64)
-    if W.ndim != 2 or b.shape != W.shape[:1] or c.shape != W.shape[1:] or a.shape != c.shape:
-        raise ValueError(f"W must be (n_hidden, n_visible) and b, c, base_visible_bias of shapes {W.shape[:1]}, "
-                         f"{W.shape[1:]}, {W.shape[1:]}; got {W.shape}, {b.shape}, {c.shape}, {a.shape}")
+    if W.ndim != 2 or b.shape != W.shape[:1] or c.shape != W.shape[1:]:
+        raise ValueError(f"W must be (n_hidden, n_visible) and b, c of shapes {W.shape[:1]}, {W.shape[1:]}; "
+                         f"got {W.shape}, {b.shape}, {c.shape}")
+    base = _Base(base_visible_bias, base_hidden, W.shape[1])
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise ValueError(f"dtype must be float64 or float32, got {dtype}")
-    return W, b, c, a, dtype, W.astype(dtype, copy=False)
+    return W, b, c, base, dtype, W.astype(dtype, copy=False)
 
 
-def _log_z_base(a, n_hidden):
-    return _softplus(a).sum() + n_hidden * np.log(2.0)
+def mixture_base(weights, probabilities) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """A mixture of two product distributions, q(v) = sum_k weights[k] prod_i p_ki^v_i (1 - p_ki)^(1 - v_i)
+    for 0/1 v, as an RBM with one hidden unit: (a, (U, d)) with a = logit p_0, U = logit p_1 - a and
+    d = ln(weights[1] / weights[0]) + sum_i [softplus(a_i) - softplus(a_i + U_i)], so that
+    exp(v.a) (1 + exp(U v + d)) / Z_0 = q(v) exactly (ais's base_visible_bias and base_hidden)."""
+    weights, p = np.asarray(weights, np.float64), np.asarray(probabilities, np.float64)
+    if weights.shape != (2,) or p.ndim != 2 or len(p) != 2 or not np.all((p > 0) & (p < 1)) or not np.all(weights > 0):
+        raise ValueError(f"weights must be 2 positive numbers and probabilities (2, n_visible) in (0, 1); "
+                         f"got shapes {weights.shape} and {p.shape}")
+    logits = np.log(p) - np.log1p(-p)
+    a, U = logits[0], logits[1] - logits[0]
+    d = np.log(weights[1] / weights[0]) + (_softplus(a) - _softplus(a + U)).sum()
+    return a, (U[None, :], np.array([d]))
 
 
-def ais(W, b, c, *, n_chains: int = 100, n_betas: int = 10_000, base_visible_bias=None,
+def ais(W, b, c, *, n_chains: int = 100, n_betas: int = 10_000, base_visible_bias=None, base_hidden=None,
         random_state=None, schedule: str = "uniform", dtype="float64") -> tuple[float, float]:
     """ln Z and its standard error by annealed importance sampling (Salakhutdinov & Murray 2008).
 
-    The path runs from a base model with no weights and visible biases a (zeros unless
-    base_visible_bias is given; the training data's log-odds make a better base), hidden
-    biases 0, ln Z_A = sum_i softplus(a_i) + n_hidden ln 2, through
-    p*_beta(v) = exp((1 - beta) v.a + beta v.c) prod_j (1 + exp(beta (W v + b)_j)),
-    beta on annealing_schedule(n_betas, schedule) (by default a uniform grid), with one Gibbs
+    The path runs from a base model with visible biases a (zeros unless base_visible_bias is
+    given; the training data's log-odds make a better base) and the hidden units
+    base_hidden = (U, d) (none unless given; see the module's docstring and mixture_base), through
+    p*_beta(v) = f_beta(v) of the module's docstring, beta on annealing_schedule(n_betas, schedule) (by default a uniform grid), with one Gibbs
     step per beta. ln Z is ln Z_A + ln mean(w); the standard error is
     std(w) / (mean(w) sqrt(n_chains)) (delta method).
 
@@ -133,24 +177,36 @@ def ais(W, b, c, *, n_chains: int = 100, n_betas: int = 10_000, base_visible_bia
     enter them as exact 0/1); log-weights are accumulated in float64 either way. float32
     takes about half the time at 1600 x 400 and changes ln Z by far less than its standard
     error (tests/test_partition.py); the defaults reproduce earlier results bit for bit."""
-    W, b, c, a, dtype, Wd = _parameters(W, b, c, base_visible_bias, dtype)
+    W, b, c, base, dtype, Wd = _parameters(W, b, c, base_visible_bias, base_hidden, dtype)
     betas = annealing_schedule(n_betas, schedule)
     rng = np.random.default_rng(random_state)
-    V = (rng.random((n_chains, len(c))) < 1 / (1 + np.exp(-a))).astype(np.float64)
+    V = _base_samples(base, n_chains, rng)
     log_w = np.zeros(n_chains)
     for prev, beta in zip(betas[:-1], betas[1:]):
         hidden_input = V.astype(dtype, copy=False) @ Wd.T + b
-        log_w += _log_p_star(V, hidden_input, beta, a, c) - _log_p_star(V, hidden_input, prev, a, c)
-        V = _gibbs_sweep(V, hidden_input, beta, Wd, a, c, rng, dtype)
+        log_w += _log_p_star(V, hidden_input, beta, c, base) - _log_p_star(V, hidden_input, prev, c, base)
+        V = _gibbs_sweep(V, hidden_input, beta, Wd, c, base, rng, dtype)
     log_mean = logsumexp(log_w) - np.log(n_chains)
     w = np.exp(log_w - log_mean)  # weights relative to their mean
-    return float(_log_z_base(a, W.shape[0]) + log_mean), float(w.std() / np.sqrt(n_chains))
+    # f_1 = 2^m p*: at beta = 1 the base's m hidden units are free
+    return float(base.log_z(W.shape[0]) + log_mean - len(base.d) * np.log(2.0)), float(w.std() / np.sqrt(n_chains))
 
 
-def _raise_log_weights(W, b, c, V, *, n_chains, betas, base_visible_bias, rng, dtype="float64"):
+def _base_samples(base, n, rng):
+    """n exact draws from the base: g from its marginal (enumerated), then v ~ p_0(v | g); with no
+    hidden units, v from the product distribution alone (the random numbers of earlier releases)."""
+    if not len(base.d):
+        return (rng.random((n, len(base.a))) < 1 / (1 + np.exp(-base.a))).astype(np.float64)
+    G = _binary_states(len(base.d), 0, 1 << len(base.d))
+    log_weight = G @ base.d + _softplus(base.a + G @ base.U).sum(axis=1)
+    states = G[rng.choice(len(G), size=n, p=np.exp(log_weight - logsumexp(log_weight)))]
+    return (rng.random((n, len(base.a))) < 1 / (1 + np.exp(-(base.a + states @ base.U)))).astype(np.float64)
+
+
+def _raise_log_weights(W, b, c, V, *, n_chains, betas, base_visible_bias, rng, base_hidden=None, dtype="float64"):
     """ln p_hat(v) of every chain, (len(V), n_chains): n_chains reverse-annealing chains per
     row of V, each an unbiased estimate of the annealing model's p_ann(v) (see raise_log_likelihood)."""
-    W, b, c, a, dtype, Wd = _parameters(W, b, c, base_visible_bias, dtype)
+    W, b, c, base, dtype, Wd = _parameters(W, b, c, base_visible_bias, base_hidden, dtype)
     V = np.asarray(V, np.float64)
     if V.ndim != 2 or V.shape[1] != len(c):
         raise ValueError(f"V must have shape (n_samples, {len(c)}), got {V.shape}")
@@ -158,14 +214,14 @@ def _raise_log_weights(W, b, c, V, *, n_chains, betas, base_visible_bias, rng, d
         raise ValueError("V must be binary (0/1) visible vectors")
     X = np.repeat(V, n_chains, axis=0)
     hidden_input = X.astype(dtype, copy=False) @ Wd.T + b
-    log_f_data = _log_p_star(X, hidden_input, 1.0, a, c)  # ln f_K(v), beta_K = 1
+    log_f_data = _log_p_star(X, hidden_input, 1.0, c, base)  # ln f_K(v), beta_K = 1
     acc = np.zeros(len(X))  # sum_k [ln f_{k+1}(x_k) - ln f_k(x_k)] along the reverse chain
     for k in range(len(betas) - 1, 0, -1):
         beta, lower = betas[k], betas[k - 1]
-        X = _gibbs_sweep(X, hidden_input, beta, Wd, a, c, rng, dtype)  # x_{k-1} ~ T_k(. | x_k)
+        X = _gibbs_sweep(X, hidden_input, beta, Wd, c, base, rng, dtype)  # x_{k-1} ~ T_k(. | x_k)
         hidden_input = X.astype(dtype, copy=False) @ Wd.T + b
-        acc += _log_p_star(X, hidden_input, beta, a, c) - _log_p_star(X, hidden_input, lower, a, c)
-    return (log_f_data - _log_z_base(a, W.shape[0]) - acc).reshape(len(V), n_chains)
+        acc += _log_p_star(X, hidden_input, beta, c, base) - _log_p_star(X, hidden_input, lower, c, base)
+    return (log_f_data - base.log_z(W.shape[0]) - acc).reshape(len(V), n_chains)
 
 
 def _log_mean_exp_jackknife(L):
@@ -182,7 +238,8 @@ def _log_mean_exp_jackknife(L):
 
 
 def raise_log_likelihood(W, b, c, V, *, n_chains: int = 4, n_betas: int = 10_000, schedule: str = "salakhutdinov",
-                         base_visible_bias=None, random_state=None, dtype="float64") -> tuple[float, float]:
+                         base_visible_bias=None, base_hidden=None, random_state=None,
+                         dtype="float64") -> tuple[float, float]:
     """Mean log-likelihood of the rows of V by reverse annealing (RAISE; Burda, Grosse &
     Salakhutdinov 2015), and its standard error: a stochastic LOWER bound.
 
@@ -210,14 +267,15 @@ def raise_log_likelihood(W, b, c, V, *, n_chains: int = 4, n_betas: int = 10_000
     Monte Carlo error given V: sqrt(sum over rows of each row's jackknife variance over its
     chains) / n_rows; it excludes the spread of ln p(v) over the rows of V.
 
-    base_visible_bias must not be fitted to V itself (p_0 fitted to a few vectors would
-    make p_hat(v) large for them and void the bound): use the training data's log-odds.
+    The base (base_visible_bias, base_hidden, as in ais) must not be fitted to V itself (p_0
+    fitted to a few vectors would make p_hat(v) large for them and void the bound): fit it to the
+    training data (their log-odds, or a mixture_base).
     The schedule (annealing_schedule) is traversed from beta = 1 down to 0; dtype as in ais."""
     if isinstance(n_chains, bool) or not isinstance(n_chains, (int, np.integer)) or n_chains < 2:
         raise ValueError(f"n_chains must be an integer >= 2 (chains per row, for the standard error), got {n_chains!r}")
     betas = annealing_schedule(n_betas, schedule)
     L = _raise_log_weights(W, b, c, V, n_chains=n_chains, betas=betas, base_visible_bias=base_visible_bias,
-                           rng=np.random.default_rng(random_state), dtype=dtype)
+                           base_hidden=base_hidden, rng=np.random.default_rng(random_state), dtype=dtype)
     estimate, variance = _log_mean_exp_jackknife(L)
     return float(estimate.mean()), float(np.sqrt(variance.sum()) / len(estimate))
 
@@ -238,7 +296,8 @@ def free_energy(W, b, c, V) -> np.ndarray:
 
 
 def sandwich(W, b, c, V, *, n_chains: int = 100, raise_chains: int = 4, n_betas: int = 10_000,
-             schedule: str = "salakhutdinov", base_visible_bias=None, random_state=None, dtype="float64"):
+             schedule: str = "salakhutdinov", base_visible_bias=None, base_hidden=None, random_state=None,
+             dtype="float64"):
     """((lower, lower_se), (upper, upper_se)): the mean log-likelihood of the rows of V
     bracketed by reverse and forward annealing along the same schedule.
 
@@ -250,11 +309,12 @@ def sandwich(W, b, c, V, *, n_chains: int = 100, raise_chains: int = 4, n_betas:
         the RBM: a stochastic lower bound (conservative for other data).
 
     Both errors are Monte Carlo standard errors given V. A gap much wider than the errors
-    says the annealing is too short. base_visible_bias should be the training data's
-    log-odds, not V's (see raise_log_likelihood)."""
+    says the annealing is too short (or a base too far from the model: a product base must
+    cross into the ordered phase's magnetised states along the path, a mixture_base starts in
+    them). The base must be fitted to training data, not to V (see raise_log_likelihood)."""
     rng = np.random.default_rng(random_state)
-    options = dict(n_betas=n_betas, schedule=schedule, base_visible_bias=base_visible_bias, random_state=rng,
-                   dtype=dtype)
+    options = dict(n_betas=n_betas, schedule=schedule, base_visible_bias=base_visible_bias, base_hidden=base_hidden,
+                   random_state=rng, dtype=dtype)
     log_z, log_z_se = ais(W, b, c, n_chains=n_chains, **options)
     upper = float(-free_energy(W, b, c, V).mean() - log_z)
     lower, lower_se = raise_log_likelihood(W, b, c, V, n_chains=raise_chains, **options)
