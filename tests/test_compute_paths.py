@@ -457,15 +457,19 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
     for _, step in cli._steps(tiny=False):
         step()
     assert len(cli._steps()) == 33 and len(cli._steps(tiny=True)) == 27
-    runs = [(k["T"], k["seed"]) for name, _, k in calls if name == "train"]
+    runs = [(k["T"], k["seed"]) for name, _, k in calls if name == "train" and "recipe" not in k]
     assert sorted(runs) == sorted((T, s) for T in converge.TEMPERATURES for s in converge.SEEDS)
-    assert all(set(k) <= {"T", "seed", "progress"} for name, _, k in calls if name == "train")
+    assert all(set(k) <= {"T", "seed", "progress"} for name, _, k in calls if name == "train" and "recipe" not in k)
+    assert [k for name, _, k in calls if name == "train" and "recipe" in k] == [
+        {"T": experiments.PAPER_T, "seed": 0, "recipe": converge.L1_RECIPE, "progress": True}]
+    assert [k for name, _, k in calls if name == "field_table"] == [
+        {}, {"temperatures": (experiments.PAPER_T,), "seeds": (0,), "recipe": converge.L1_RECIPE}]
     assert sum(name == "paper_evaluation" for name, _, _ in calls) == 3
     checks = [(args, kwargs) for name, args, kwargs in calls if name == "two_product_bracket"]
     assert checks == [((T, 0), {"n_betas": n}) for T, n in converge.TWO_PRODUCT_CHECKS]
     others = [(name, args, kwargs) for name, args, kwargs in calls
-              if name not in ("train", "paper_evaluation", "converged_evaluation", "two_product_bracket")]
-    assert len(others) == 31
+              if name not in ("train", "paper_evaluation", "converged_evaluation", "two_product_bracket", "field_table")]
+    assert len(others) == 30
     assert all(not args and set(kwargs) <= {"n_jobs", "with_control"} for _, args, kwargs in others), others
 
     toy = lambda L, **k: experiments.IsingData(np.ones((1, L, L)), {}, "toy")  # noqa: E731

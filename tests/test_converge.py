@@ -130,14 +130,16 @@ def test_a_check_judges_the_mean_of_the_epochs_since_the_one_before(tmp_path):
         np.testing.assert_array_equal(got, expected.astype(np.float32))
 
 
-def test_evaluation_brackets_the_exact_likelihood_of_a_tiny_model(finished):
+def test_evaluation_brackets_the_exact_likelihood_of_a_tiny_model(finished, monkeypatch, tmp_path):
     """On the tiny run (6 hidden units, ln Z enumerable): the AIS-route KL equals the exact KL
     within 4 errors, RAISE's KL is not below it by more than 4 errors, and the model's own
-    samples and the torus rows are all there."""
+    samples and the torus rows are all there; every data set is read from the store given, none
+    from (or written to) the default one."""
     from deeprg import experiments
     from deeprg.rbm import RBM, set_parameters, spins_to_visible
 
     _, store = finished
+    monkeypatch.setenv("DEEPRG_DATA", str(tmp_path / "default-store"))
     W, b, c = (p.astype(np.float64) for p in converge.weights(T=2.451, seed=0, store=store, progress=False, **TINY))
     settings = {"ais": {"n_betas": 2000, "schedule": "salakhutdinov", "n_chains": 200, "dtype": "float64"},
                 "raise_rows": 40, "gibbs": {"n_chains": 20, "n_sweeps": 200, "every": 2}}
@@ -152,6 +154,7 @@ def test_evaluation_brackets_the_exact_likelihood_of_a_tiny_model(finished):
     assert upper_kl - 4 * upper_se < rows_kl + 1e-9 and lower_kl + 4 * lower_se > rows_kl - 1e-9
     assert list(out["samples_source"]) == ["exact", "data", "chains from data", "chains from random"]
     assert np.isfinite(info["locality"][0]) and 0 <= info["mean_background"] <= 1
+    assert not (tmp_path / "default-store").exists()
 
 
 def test_finished_lists_stored_runs_only(finished):

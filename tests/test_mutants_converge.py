@@ -62,3 +62,17 @@ def test_paper_evaluation_reads_the_stored_judgement_of_the_paper_first_layer():
     assert 0 < info["kl"][0] < coins
     with pytest.raises(ValueError, match="penalty must be one of"):
         converge.paper_evaluation("L3")
+
+
+def test_train_finds_the_committed_runs_under_their_names():
+    """The committed reference runs are found by train() itself, not only by finished(): with the
+    store in probe mode (nothing may be computed) it returns the stored checks of seed 0."""
+    from deeprg.store import PROBE
+
+    token = PROBE.set(True)
+    try:
+        arrays, sidecar = converge.train(T=experiments.PAPER_T, seed=0, progress=False)
+    finally:
+        PROBE.reset(token)
+    stored = converge.finished((experiments.PAPER_T,), (0,))
+    np.testing.assert_array_equal(arrays["epoch"], stored["epoch"])

@@ -104,7 +104,9 @@ def _steps(tiny: bool = False) -> list:
               if tiny else Call(experiments.iso_flow))),
         ("first layers trained to the stopping rule (one at a time, resumable)",
          Step(*[Call(converge.train, T=T, seed=seed, progress=True, **converged)
-                for seed in (TINY["seeds"] if tiny else converge.SEEDS) for T in converge.TEMPERATURES])),
+                for seed in (TINY["seeds"] if tiny else converge.SEEDS) for T in converge.TEMPERATURES],
+              *([] if tiny else [Call(converge.train, T=experiments.PAPER_T, seed=0, recipe=converge.L1_RECIPE,
+                                      progress=True)]))),
         ("the scale test: first-layer field sizes on L x L tori", Step(Call(sweep.scale_test, **scale))),
     ] + ([] if tiny else [  # these judge the paper-sized networks only
         ("first layers judged: sandwich, own samples, fields",
@@ -112,7 +114,9 @@ def _steps(tiny: bool = False) -> list:
               *[Call(converge.converged_evaluation, T, seed) for T in converge.TEMPERATURES
                 for seed in converge.SEEDS],
               *[Call(converge.two_product_bracket, T, 0, n_betas=n) for T, n in converge.TWO_PRODUCT_CHECKS])),
-        ("fields of the reference runs, measured as the paper's", Step(Call(converge.field_table))),
+        ("fields of the reference runs, measured as the paper's",
+         Step(Call(converge.field_table),
+              Call(converge.field_table, temperatures=(experiments.PAPER_T,), seeds=(0,), recipe=converge.L1_RECIPE))),
         ("MCRG of the networks", Step(Call(experiments.network_mcrg))),
         ("what the units know of their environment (information view)", Step(Call(experiments.information_table))),
         ("field sizes apart from background, and local-magnetisation nulls", Step(Call(field_sizes.penalty_sizes))),

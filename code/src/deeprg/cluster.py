@@ -388,6 +388,8 @@ class Graph:
             after += self._trained(Call(converge.train, T=a["T"], seed=a["seed"]))
         elif call.func is experiments.network_mcrg:
             after += [key for key, c in self.calls.items() if c.func.__name__ in NETWORKS]
+        elif call.func is converge.field_table:  # measures whichever reference runs are stored
+            after += [key for key, c in self.calls.items() if c.func is converge.train]
         return after
 
     def add_step(self, label: str, step) -> None:

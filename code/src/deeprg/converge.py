@@ -45,6 +45,7 @@ SCHEDULE = {
     "max_epochs": 200,  # this round's cap: a run still improving then is reported as not converged
     "ais": {"n_chains": 100, "n_betas": 5000},
 }
+L1_RECIPE = {"penalty": "l1", "alpha": experiments.PAPER_RBM["alpha"]}  # RECIPE with the paper's penalty
 STOPPING = ("patience", "n_sigma", "max_epochs")  # the parts of SCHEDULE that decide when to stop, not the path
 BLAS_THREADS = 1
 CHECK_COLUMNS = ("epoch", "log_likelihood", "log_likelihood_error", "learning_rate", "kl")
@@ -545,8 +546,8 @@ FIELD_COLUMNS = ("locality", "fields", "compact", "area", "gyration", "backgroun
 
 
 def field_table(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = None, L: int = experiments.PAPER_L,
-                n_samples: int = experiments.PAPER_N_SAMPLES) -> "pandas.DataFrame":
-    """The first layers of the stored reference runs (weights stored; none is trained here),
+                n_samples: int = experiments.PAPER_N_SAMPLES, recipe: dict | None = None) -> "pandas.DataFrame":
+    """The first layers of the stored reference runs (RECIPE updated by `recipe`; weights stored; none is trained here),
     measured as the paper's networks are, on the held-out samples of their temperature: one row
     per (T, seed) with locality ((mean, standard error) over units), sizes.summarise's columns
     (fields, compact, area, gyration, background), and the mean best block match of the
@@ -562,7 +563,7 @@ def field_table(temperatures=TEMPERATURES, seeds=SEEDS, store: Store | None = No
     rows = {}
     for T in temperatures:
         for seed in seeds:
-            config, label, _ = _spec(T, seed, None, None, L, n_samples)
+            config, label, _ = _spec(T, seed, recipe, None, L, n_samples)
             name = artifact_name("weights-converged", config, label)
             held_name = experiments.held_out_samples_name(T, L=L)
             fields_config = {"weights": name, "held_out": held_name, "silent_std": probes.SILENT_STD}
