@@ -383,3 +383,15 @@ def test_two_product_brackets_are_read_from_the_store_beside_the_others(tmp_path
     for T, row in table.iterrows():
         info = converge.two_product_bracket(T, 0)
         assert (row["kl_ais"], row["kl_raise"]) == (info["kl_bracket_rows"][0], info["kl_bracket_rows"][2])
+
+
+def test_field_table_measures_a_run_of_another_recipe_under_its_own_name():
+    """The committed L1 reference run (seed 0, the paper's temperature) is measured under its own
+    name: its locality is rg.locality of its own stored weights, not the unpenalised run's."""
+    from deeprg import experiments, rg
+
+    T = experiments.PAPER_T
+    table = converge.field_table((T,), (0,), recipe=converge.L1_RECIPE)
+    locality = rg.locality(converge.weights(T=T, seed=0, recipe=converge.L1_RECIPE, progress=False)[0], (40, 40))
+    assert table.loc[(T, 0), "locality"] == pytest.approx((locality.mean(), locality.std(ddof=1) / np.sqrt(400)))
+    assert table.loc[(T, 0), "locality"] != converge.field_table((T,), (0,)).loc[(T, 0), "locality"]
