@@ -445,18 +445,24 @@ def converged_evaluation(T: float = experiments.PAPER_T, seed: int = 0, store: S
     return _evaluation("converged", config, label, lambda: weights(T=T, seed=seed, store=store), T, seed, store)
 
 
+def _two_product_key(T, seed, n_betas=None):
+    """(store config, label) of two_product_bracket(T, seed, n_betas=n_betas), beside the
+    evaluation of the data's log-odds; an annealing of EVALUATION's length adds nothing to either."""
+    key, key_label = _evaluation_key("converged", *_converged_evaluation_spec(T, seed))
+    key, key_label = key | {"base": "two products"}, f"{key_label}-two-products"
+    if n_betas is not None and n_betas != EVALUATION["ais"]["n_betas"]:
+        key, key_label = key | {"n_betas": n_betas}, f"{key_label}-{n_betas}"
+    return key, key_label
+
+
 def two_product_bracket(T: float, seed: int = 0, store: Store | None = None, n_betas: int | None = None) -> dict:
     """likelihood_bracket of the reference run at (T, seed) with the "two products" base, as
     converged_evaluation's info holds it for the data's log-odds (cached beside it); n_betas
     replaces EVALUATION's annealing length."""
     store = store or Store()
-    config, label = _converged_evaluation_spec(T, seed)
-    key, key_label = _evaluation_key("converged", config, label)
-    key, key_label = key | {"base": "two products"}, f"{key_label}-two-products"
-    settings = None
-    if n_betas is not None and n_betas != EVALUATION["ais"]["n_betas"]:
-        settings = {"ais": EVALUATION["ais"] | {"n_betas": n_betas}}
-        key, key_label = key | {"n_betas": n_betas}, f"{key_label}-{n_betas}"
+    key, key_label = _two_product_key(T, seed, n_betas)
+    longer = n_betas is not None and n_betas != EVALUATION["ais"]["n_betas"]
+    settings = {"ais": EVALUATION["ais"] | {"n_betas": n_betas}} if longer else None
 
     def compute():
         train = spins_to_visible(experiments.ising_samples(T=T, store=store, progress=False).configs)
@@ -481,9 +487,8 @@ def reference_brackets(temperatures=TEMPERATURES, seed: int = 0, store: Store | 
     rows = {}
     for T in temperatures:
         config, label, _ = _spec(T, seed, None, None, experiments.PAPER_L, experiments.PAPER_N_SAMPLES)
-        key, key_label = _evaluation_key("converged", *_converged_evaluation_spec(T, seed))
-        if base == "two products":
-            key, key_label = key | {"base": base}, f"{key_label}-two-products"
+        key, key_label = (_evaluation_key("converged", *_converged_evaluation_spec(T, seed)) if base == "data log-odds"
+                          else _two_product_key(T, seed))
         stored = store.exists(artifact_name("evaluation", key, key_label))
         if not (stored or store.exists(artifact_name("weights-converged", config, label))):
             continue
