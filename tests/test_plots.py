@@ -93,7 +93,20 @@ def _figures():
              for p, a in (("l1", 2e-4), ("none", 0.0), ("l1", 1e-3)) for L in (32, 40, 64)
              for T, xi2 in ((2.269, np.inf), (2.35, 266.0), (2.6, 18.3), (3.0, 4.6))]),
             ceilings={"window (289 sites)": 289}),
+        "key_findings": lambda: plots.key_findings(*_key_inputs()),
     }
+
+
+def _key_inputs():
+    """(fields, scores, models, references) for plots.key_findings."""
+    T = pd.Index([2.0, 2.269, 2.451, 3.0], name="T")
+    fields = {"L1 (the paper's)": RNG.normal(size=(8, 1600)), "no penalty": RNG.normal(size=(8, 1600))}
+    scores = {"trained (L1)": (0.86, 0.004), "positive box": (0.86, 0.003), "PCA": (0.32, 0.02)}
+    models = {"paper's training": pd.Series([(900.0, 40.0), (450.0, 15.0), (300.0, 1.0), (230.0, 1.0)], index=T),
+              "PCD-10": pd.Series([(250.0, 1.0), (np.nan, np.nan), (130.0, 1.0), (80.0, 0.5)], index=T)}
+    references = {"fair coins": pd.Series([860.0, 630.0, 440.0, 240.0], index=T),
+                  "two-state mixture": pd.Series([49.0, np.nan, np.nan, np.nan], index=T)}
+    return fields, scores, models, references
 
 
 FIGURES = _figures()
@@ -502,4 +515,25 @@ def test_scale_sizes_draw_a_panel_per_setting_a_line_per_lattice_and_t_c_at_l_sq
         np.testing.assert_allclose(guide.get_xdata(), [4.6, 64.0 ** 2])
         np.testing.assert_allclose(guide.get_ydata(), [12.0, 12.0 * 64.0 ** 2 / 4.6])
         assert list(lines["window"].get_ydata()) == [289, 289]
+    plt.close(fig)
+
+
+def test_key_findings_draws_fields_scores_and_kl_with_every_entry():
+    """Panel (a): the first five fields of each network, a row each, on a scale symmetric about 0;
+    (b): one bar per score, in the given order, with its error; (c): each model's finite points
+    (a NaN skipped) and each reference, a lone value as a diamond, on a log KL axis."""
+    fields, scores, models, references = _key_inputs()
+    fig = plots.key_findings(fields, scores, models, references)
+    images = [ax for ax in fig.axes if ax.images]
+    assert len(images) == 2 * plots.FIELD_COLUMNS
+    low, high = images[0].images[0].get_clim()
+    assert low == -high and high == pytest.approx(np.abs(fields["L1 (the paper's)"][:5]).max())
+    bars, kl = [ax for ax in fig.axes if not ax.images]
+    assert [t.get_text() for t in bars.get_yticklabels()] == list(scores)
+    assert [p.get_width() for p in bars.patches] == [v for v, _ in scores.values()]
+    assert kl.get_yscale() == "log"
+    lines = {line.get_label(): line for line in kl.get_lines()}
+    points = {c.get_label(): c.lines[0] for c in kl.containers}
+    np.testing.assert_array_equal(points["PCD-10"].get_xdata(), [2.0, 2.451, 3.0])
+    assert lines["two-state mixture"].get_marker() == "D" and lines["fair coins"].get_marker() in (None, "None", "")
     plt.close(fig)

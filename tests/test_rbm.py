@@ -286,6 +286,64 @@ def test_persistent_chains_reach_the_model_distribution_from_far_data():
     assert (np.abs(estimate - exact_mean) > 4 * error).any(), ((estimate - exact_mean) / error)
 
 
+def two_state_rbm(n_visible=12, weight=4.0, tilt=0.1):
+    """One hidden unit joined to every visible unit by `weight`, biases b = -n w / 2 and
+    c = -w / 2 + tilt: p(v) has modes at all-0 and all-1, the second favoured by the tilt,
+    with a barrier that few Gibbs sweeps cross."""
+    rbm = RBM(1, dtype="float64", persistent=True, cd_k=1, random_state=0)
+    rbm.components_ = np.full((1, n_visible), weight)
+    rbm.intercept_hidden_ = np.array([-n_visible * weight / 2])
+    rbm.intercept_visible_ = np.full(n_visible, -weight / 2 + tilt)
+    rbm.n_features_in_ = n_visible
+    return rbm
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_global_flip_moves_chains_between_the_magnetised_states_in_the_right_proportion(seed):
+    """400 chains started in the all-0 state of a two-state RBM: after 30 updates with the flip
+    move, the fraction in the upper half (more than half the units on) matches enumeration within
+    4 binomial standard errors (independent chains); without it, few chains have crossed."""
+    V, p = exact_visible_distribution(two_state_rbm())
+    upper = p[V.sum(axis=1) > V.shape[1] / 2].sum()
+    fractions = {}
+    for flip in (True, False):
+        rbm = two_state_rbm().set_params(global_flip=flip)
+        rbm._chain = np.zeros((400, 1))
+        V_neg, H_neg = np.empty((400, V.shape[1])), np.empty((400, 1))
+        rng = np.random.default_rng(seed)
+        for _ in range(30):
+            rbm._negative_phase(None, V_neg, H_neg, rng)
+        fractions[flip] = np.mean(V_neg.sum(axis=1) > V.shape[1] / 2)
+        np.testing.assert_allclose(H_neg, expit(V_neg @ rbm.components_.T + rbm.intercept_hidden_))  # P(h | v) after flips
+    error = np.sqrt(upper * (1 - upper) / 400)
+    assert 0.6 < upper < 0.95, upper  # a real test of the proportion, not only of crossing
+    assert abs(fractions[True] - upper) < 4 * error, (fractions[True], upper, error)
+    assert upper - fractions[False] > 10 * error, fractions[False]  # Gibbs sweeps alone stay near the start
+
+
+def test_global_flip_keeps_the_exact_distribution_of_a_random_rbm():
+    """Chains drawn from the exact p(v) of a random RBM stay distributed as p(v) after 20
+    flip-only steps (Gibbs sweeps omitted): each unit's mean over 4,000 chains within 4
+    standard errors of enumeration, so the move satisfies detailed balance, not only crossing."""
+    rbm = tiny_rbm(scale=1.5).set_params(persistent=True, global_flip=True)
+    V, p = exact_visible_distribution(rbm)
+    rng = np.random.default_rng(3)
+    chains = V[rng.choice(len(V), 4000, p=p)].copy()
+    P, H = np.empty((4000, 4)), np.zeros((4000, 4))
+    for _ in range(20):
+        rbm._flip(chains, P, H, rng)
+    exact_mean, estimate = p @ V, chains.mean(axis=0)
+    error = np.sqrt(exact_mean * (1 - exact_mean) / 4000)
+    assert (np.abs(estimate - exact_mean) < 4 * error).all(), (estimate - exact_mean) / error
+    flipped = V[rng.choice(len(V), 4000, p=p)]
+    assert (np.abs((1 - flipped).mean(axis=0) - exact_mean) > 4 * error).any()  # flipping every chain would fail
+
+
+def test_global_flip_needs_persistent_chains():
+    with pytest.raises(ValueError, match="global_flip=True needs persistent chains.*persistent=False"):
+        RBM(2, global_flip=True).fit(np.zeros((4, 3)))
+
+
 def test_persistent_chains_continue_from_where_the_last_batch_left_them():
     """The second call's chains start from the first call's final hidden states, whatever the
     batch's data: one Gibbs step v ~ P(v | h_prev), h ~ P(h | v), drawn here from a copy of

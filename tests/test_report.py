@@ -97,7 +97,15 @@ def test_citations_are_in_the_bibliography():
 
 
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if CELL.search(source(c))])
-def test_chapter_cells_execute(chapter):
+def test_chapter_cells_execute(chapter, tmp_path, monkeypatch):
+    """Every cell and inline expression runs without error, and the artifacts the cells load are
+    those data/readers.json records for the chapter (the "read by" column of data/index.csv;
+    python -m deeprg.verify --readers records them again)."""
+    from deeprg import store
+
+    log = tmp_path / "read.log"
+    log.touch()
+    monkeypatch.setenv(store.READ_LOG, str(log))  # the kernel inherits it
     text = source(chapter)
     cells = [nbformat.v4.new_code_cell(c) for c in CELL.findall(text)]
     inline = INLINE.findall(text)
@@ -115,6 +123,9 @@ def test_chapter_cells_execute(chapter):
                    resources={"metadata": {"path": str((ROOT / chapter).parent)}}).execute()
     for cell in nb.cells:
         assert not [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    readers = json.loads((store.default_root() / store.READERS).read_text())
+    assert sorted(set(log.read_text().split())) == readers.get(chapter, []), \
+        "data/readers.json is not current: run python -m deeprg.verify --readers, then python -m deeprg.store"
 
 
 @pytest.mark.parametrize("chapter", [c for c in CHAPTERS if CELL.search(source(c))])

@@ -333,3 +333,35 @@ def test_the_data_index_names_every_family_folder_and_is_current():
     folders = {p.name for p in root.iterdir() if p.is_dir()} - {"checkpoints"}
     assert folders <= set(store_module.FAMILIES), folders - set(store_module.FAMILIES)
     assert (root / "README.md").read_text() == store_module.index_markdown()
+    assert (root / store_module.INDEX).read_text() == store_module.index_csv(), "run python -m deeprg.store"
+
+
+def test_the_artifact_index_lists_each_artifact_with_its_size_maker_and_readers(tmp_path):
+    """index_rows: one row per artifact (checkpoints excepted) with the bytes of its two files,
+    its family's function and the chapters that readers.json says load it."""
+    store = Store(tmp_path)
+    store.save("ising-a-1", {"w": np.zeros(3)}, {"a": 1})
+    store.save("sweep-b-2", {"w": np.ones(2)}, {"b": 2})
+    Store(tmp_path / "checkpoints").save("trajectory-c-3", {"w": np.zeros(1)}, {"c": 3})
+    (tmp_path / store_module.READERS).write_text(json.dumps({"report/x.qmd": ["ising-a-1"], "index.qmd": ["ising-a-1"]}))
+    rows = {row["artifact"]: row for row in store_module.index_rows(tmp_path)}
+    assert set(rows) == {"ising-a-1", "sweep-b-2"}
+    data, meta = store.paths("ising-a-1")
+    assert rows["ising-a-1"]["bytes"] == data.stat().st_size + meta.stat().st_size
+    assert rows["ising-a-1"]["made by"] == "experiments.ising_samples"
+    assert rows["ising-a-1"]["read by"] == "index.qmd report/x.qmd" and rows["sweep-b-2"]["read by"] == ""
+    assert store_module.index_csv(tmp_path).splitlines()[0] == "artifact,folder,bytes,made by,read by"
+
+
+def test_load_records_what_it_reads_where_the_read_log_is_set(tmp_path, monkeypatch):
+    """With DEEPRG_READ_LOG set, every load appends the artifact's name to that file (how
+    verify --readers learns which chapter reads what); without it nothing is written."""
+    store = Store(tmp_path / "data")
+    store.save("ising-a-1", {"w": np.zeros(3)}, {"a": 1})
+    store.load("ising-a-1")
+    log = tmp_path / "read.log"
+    assert not log.exists()
+    monkeypatch.setenv(store_module.READ_LOG, str(log))
+    store.load("ising-a-1")
+    store.load("ising-a-1")
+    assert log.read_text().split() == ["ising-a-1", "ising-a-1"]

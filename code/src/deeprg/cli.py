@@ -106,14 +106,17 @@ def _steps(tiny: bool = False) -> list:
          Step(*[Call(converge.train, T=T, seed=seed, progress=True, **converged)
                 for seed in (TINY["seeds"] if tiny else converge.SEEDS) for T in converge.TEMPERATURES],
               *([] if tiny else [Call(converge.train, T=experiments.PAPER_T, seed=0, recipe=converge.L1_RECIPE,
-                                      progress=True)]))),
+                                      progress=True),
+                                 Call(converge.train, T=2.0, seed=0, recipe=converge.FLIP_RECIPE,
+                                      schedule=converge.FLIP_SCHEDULE, progress=True)]))),
         ("the scale test: first-layer field sizes on L x L tori", Step(Call(sweep.scale_test, **scale))),
     ] + ([] if tiny else [  # these judge the paper-sized networks only
         ("first layers judged: sandwich, own samples, fields",
          Step(*[Call(converge.paper_evaluation, name) for name in ("L1", "L2", "none")],
               *[Call(converge.converged_evaluation, T, seed) for T in converge.TEMPERATURES
                 for seed in converge.SEEDS],
-              *[Call(converge.two_product_bracket, T, 0, n_betas=n) for T, n in converge.TWO_PRODUCT_CHECKS])),
+              *[Call(converge.two_product_bracket, T, 0, n_betas=n) for T, n in converge.TWO_PRODUCT_CHECKS],
+              Call(converge.two_product_bracket, 2.0, 0, recipe=converge.FLIP_RECIPE, schedule=converge.FLIP_SCHEDULE))),
         ("fields of the reference runs, measured as the paper's",
          Step(Call(converge.field_table),
               Call(converge.field_table, temperatures=(experiments.PAPER_T,), seeds=(0,), recipe=converge.L1_RECIPE))),

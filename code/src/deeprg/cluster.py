@@ -385,7 +385,8 @@ class Graph:
                                         penalty=dict(experiments.DBN_PENALTIES)[a["penalty"]]))
         elif call.func in (converge.converged_evaluation, converge.two_product_bracket):
             a = call.arguments()
-            after += self._trained(Call(converge.train, T=a["T"], seed=a["seed"]))
+            variant = {k: a[k] for k in ("recipe", "schedule") if a.get(k) is not None}  # the flip run's
+            after += self._trained(Call(converge.train, T=a["T"], seed=a["seed"], **variant))
         elif call.func is experiments.network_mcrg:
             after += [key for key, c in self.calls.items() if c.func.__name__ in NETWORKS]
         elif call.func is converge.field_table:  # measures whichever reference runs are stored

@@ -43,9 +43,12 @@ SCHEDULE = {
     "patience": 3,  # checks without a significant improvement before stopping
     "n_sigma": 2.0,  # "significant": more than this many combined standard errors
     "max_epochs": 200,  # this round's cap: a run still improving then is reported as not converged
-    "ais": {"n_chains": 100, "n_betas": 5000},
+    "ais": {"n_chains": 100, "n_betas": 5000},  # may add "base" (BASES; the data's log-odds unless given)
 }
 L1_RECIPE = {"penalty": "l1", "alpha": experiments.PAPER_RBM["alpha"]}  # RECIPE with the paper's penalty
+# The ordered phase's run: RECIPE's chains with the global-flip move, checked by AIS from the two-state mixture
+FLIP_RECIPE = {"global_flip": True}
+FLIP_SCHEDULE = {"ais": SCHEDULE["ais"] | {"base": "two products"}}
 STOPPING = ("patience", "n_sigma", "max_epochs")  # the parts of SCHEDULE that decide when to stop, not the path
 BLAS_THREADS = 1
 CHECK_COLUMNS = ("epoch", "log_likelihood", "log_likelihood_error", "learning_rate", "kl")
@@ -76,13 +79,13 @@ def stopped(log_likelihood, error, patience: int, n_sigma: float) -> bool:
 
 def _label(L, T, seed, recipe):
     return (f"L{L}-T{T:.4f}-h{recipe['n_components']}-{recipe.get('penalty') or 'none'}-"
-            f"{'pcd' if recipe['persistent'] else 'cd'}{recipe['cd_k']}-seed{seed}")
+            f"{'pcd' if recipe['persistent'] else 'cd'}{recipe['cd_k']}{'-flip' if recipe.get('global_flip') else ''}-seed{seed}")
 
 
-def _check(rbm, X, held, seed, ais):
-    """(mean held-out log-likelihood, standard error of its ln Z): ln Z by AIS, or exactly when
-    a layer has at most 20 units (RBM.log_partition's "auto")."""
-    log_z, se = rbm.log_partition("auto", base_visible_bias=partition.data_log_odds(X), random_state=seed, **ais)
+def _check(rbm, held, seed, ais, base):
+    """(mean held-out log-likelihood, standard error of its ln Z): ln Z by AIS from `base`
+    (annealing_base's keywords), or exactly when a layer has at most 20 units (RBM.log_partition's "auto")."""
+    log_z, se = rbm.log_partition("auto", random_state=seed, **ais, **base)
     return float(-rbm.free_energy(held).mean() - log_z), float(se)
 
 
@@ -182,6 +185,8 @@ def _train(config, store, run, progress):
     X = spins_to_visible(experiments.ising_samples(L=L, T=T, n_samples=config["n_samples"], store=store,
                                                    progress=False).configs)
     held = spins_to_visible(experiments.held_out_samples(T, L=L, store=store).configs, np.float64)
+    ais = dict(schedule["ais"])
+    base = annealing_base(X, ais.pop("base", "data log-odds"))
     checkpoints = _Checkpoints(store, run)
     rbm, rows, best = checkpoints.latest()  # best: the parameters of the check with the highest likelihood
     rbm = rbm or RBM(random_state=seed, n_iter=1, **recipe)
@@ -202,7 +207,7 @@ def _train(config, store, run, progress):
             if rbm.n_epochs_ % every == 0:
                 judged = tuple(t / every for t in total) if schedule.get("averaged") else tuple(p.copy() for p in now)
                 total = None
-                ll, se = _check(_with_parameters(rbm, *judged), X, held, seed, schedule["ais"])
+                ll, se = _check(_with_parameters(rbm, *judged), held, seed, ais, base)
                 if not rows or ll > max(r["log_likelihood"] for r in rows):
                     best = judged
                 rows.append({"epoch": rbm.n_epochs_, "log_likelihood": ll, "log_likelihood_error": se,
@@ -433,10 +438,12 @@ def _evaluation(kind, config, label, weights, T, seed, store):
     return arrays, sidecar["info"]
 
 
-def _converged_evaluation_spec(T, seed):
-    """(config, label) of the evaluation of the reference run at (T, seed), before _evaluation_key."""
-    label = _label(experiments.PAPER_L, T, seed, RECIPE)
-    return {"converged": label, "recipe": RECIPE, "schedule": SCHEDULE}, label
+def _converged_evaluation_spec(T, seed, recipe=None, schedule=None):
+    """(config, label) of the evaluation of the run at (T, seed) of RECIPE and SCHEDULE updated by
+    recipe and schedule (the reference run without them), before _evaluation_key."""
+    recipe, schedule = RECIPE | (recipe or {}), SCHEDULE | (schedule or {})
+    label = _label(experiments.PAPER_L, T, seed, recipe)
+    return {"converged": label, "recipe": recipe, "schedule": schedule}, label
 
 
 def converged_evaluation(T: float = experiments.PAPER_T, seed: int = 0, store: Store | None = None):
@@ -445,29 +452,32 @@ def converged_evaluation(T: float = experiments.PAPER_T, seed: int = 0, store: S
     return _evaluation("converged", config, label, lambda: weights(T=T, seed=seed, store=store), T, seed, store)
 
 
-def _two_product_key(T, seed, n_betas=None):
-    """(store config, label) of two_product_bracket(T, seed, n_betas=n_betas), beside the
-    evaluation of the data's log-odds; an annealing of EVALUATION's length adds nothing to either."""
-    key, key_label = _evaluation_key("converged", *_converged_evaluation_spec(T, seed))
+def _two_product_key(T, seed, n_betas=None, recipe=None, schedule=None):
+    """(store config, label) of two_product_bracket(T, seed, n_betas=n_betas, recipe, schedule), beside
+    the evaluation of the data's log-odds; an annealing of EVALUATION's length adds nothing to either."""
+    key, key_label = _evaluation_key("converged", *_converged_evaluation_spec(T, seed, recipe, schedule))
     key, key_label = key | {"base": "two products"}, f"{key_label}-two-products"
     if n_betas is not None and n_betas != EVALUATION["ais"]["n_betas"]:
         key, key_label = key | {"n_betas": n_betas}, f"{key_label}-{n_betas}"
     return key, key_label
 
 
-def two_product_bracket(T: float, seed: int = 0, store: Store | None = None, n_betas: int | None = None) -> dict:
-    """likelihood_bracket of the reference run at (T, seed) with the "two products" base, as
-    converged_evaluation's info holds it for the data's log-odds (cached beside it); n_betas
-    replaces EVALUATION's annealing length."""
+def two_product_bracket(T: float, seed: int = 0, store: Store | None = None, n_betas: int | None = None,
+                        recipe: dict | None = None, schedule: dict | None = None) -> dict:
+    """likelihood_bracket of the run at (T, seed) (the reference run, or that of RECIPE and
+    SCHEDULE updated by recipe and schedule; trained if its weights are not stored) with the
+    "two products" base, as converged_evaluation's info holds it for the data's log-odds
+    (cached beside it); n_betas replaces EVALUATION's annealing length."""
     store = store or Store()
-    key, key_label = _two_product_key(T, seed, n_betas)
+    key, key_label = _two_product_key(T, seed, n_betas, recipe, schedule)
     longer = n_betas is not None and n_betas != EVALUATION["ais"]["n_betas"]
     settings = {"ais": EVALUATION["ais"] | {"n_betas": n_betas}} if longer else None
 
     def compute():
         train = spins_to_visible(experiments.ising_samples(T=T, store=store, progress=False).configs)
         held = spins_to_visible(experiments.held_out_samples(T, store=store).configs, np.float64)
-        return {}, likelihood_bracket(*weights(T=T, seed=seed, store=store), train, held, T, seed, settings,
+        network = weights(T=T, seed=seed, recipe=recipe, schedule=schedule, store=store)
+        return {}, likelihood_bracket(*network, train, held, T, seed, settings,
                                       base="two products")
 
     return store.cached("evaluation", key, compute, key_label)[1]["info"]
@@ -544,6 +554,56 @@ def comparison(temperatures=TEMPERATURES, store: Store | None = None):
             "PCD-10 reference": reference, "reference runs": len(mine),
             "all stopped by the rule": bool(len(mine)) and bool(mine["converged"].all())})
     return pd.DataFrame(rows, index=baselines_at.index)
+
+
+def mirror_symmetrised(W, b, c, visible, log_z: float) -> dict:
+    """The model p(v) = exp(-F(v)) / Z of an RBM (W, b, c) beside its mirror-symmetrised form
+    p_s(v) = (p(v) + p(1 - v)) / 2, which has the same Z, on rows `visible` (0/1) of a data set.
+    With D(v) = ln p(1 - v) - ln p(v) = F(v) - F(1 - v), ln p_s(v) = ln p(v) + ln((1 + e^D) / 2)
+    exactly, so KL(q || p_s) = KL(q || p) - E_q[ln((1 + e^D) / 2)] for any q, and for a q that
+    is itself symmetric (the Ising model without a field) the reduction is >= 0. Returns the median
+    |D| (nats; 0 for a symmetric model), the reduction's mean and standard error over the rows
+    ("gain"), and the mean log-likelihoods of p and p_s with standard errors over the rows (ln Z
+    given; its error is not included)."""
+    W, b, c = (np.asarray(p, np.float64) for p in (W, b, c))
+    V = np.asarray(visible, np.float64)
+    free = partition.free_energy(W, b, c, V)
+    asymmetry = free - partition.free_energy(W, b, c, 1 - V)
+    gain = np.logaddexp(0, asymmetry) - np.log(2)
+    log_p = -free - log_z
+    mean_and_error = lambda x: [float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))]  # noqa: E731
+    return {"asymmetry": float(np.median(np.abs(asymmetry))), "gain": mean_and_error(gain),
+            "log_likelihood": mean_and_error(log_p), "log_likelihood_symmetrised": mean_and_error(log_p + gain)}
+
+
+MIRROR_RUNS = {"PCD-10 reference": (None, None), "PCD-10 with flips": (FLIP_RECIPE, FLIP_SCHEDULE)}
+
+
+def mirror_table(temperatures=TEMPERATURES, seed: int = 0, store: Store | None = None) -> "pandas.DataFrame":
+    """mirror_symmetrised for each run of MIRROR_RUNS at (T, seed) whose two-product evaluation
+    is stored (two_product_bracket; nothing is trained or annealed here), on the held-out samples
+    of T, ln Z from that evaluation: per (run, T) the median asymmetry, the gain, and the KL of the
+    model and of its symmetrised form, in nats per configuration, with errors combining the rows'
+    with ln Z's."""
+    import pandas as pd
+
+    store = store or Store()
+    rows = {}
+    for run, (recipe, schedule) in MIRROR_RUNS.items():
+        for T in temperatures:
+            key, key_label = _two_product_key(T, seed, None, recipe, schedule)
+            if not store.exists(artifact_name("evaluation", key, key_label)):
+                continue
+            log_z, log_z_error = two_product_bracket(T, seed, store, recipe=recipe, schedule=schedule)["log_z"]
+            held = spins_to_visible(experiments.held_out_samples(T, store=store).configs, np.float64)
+            network = weights(T=T, seed=seed, recipe=recipe, schedule=schedule, store=store, progress=False)
+            mirror = mirror_symmetrised(*network, held, log_z)
+            kl = lambda key: (float(baselines.kl_from_log_likelihood(mirror[key][0], experiments.PAPER_L, T)),  # noqa: E731
+                              float(np.hypot(mirror[key][1], log_z_error)))
+            rows[(run, float(T))] = {"asymmetry": mirror["asymmetry"], "gain": tuple(mirror["gain"]),
+                                     "kl": kl("log_likelihood"), "kl_symmetrised": kl("log_likelihood_symmetrised")}
+    index = pd.MultiIndex.from_tuples(list(rows), names=["run", "T"])
+    return pd.DataFrame(list(rows.values()), index=index, columns=["asymmetry", "gain", "kl", "kl_symmetrised"])
 
 
 FIELD_COLUMNS = ("locality", "fields", "compact", "area", "gyration", "background", "block", "trained",

@@ -45,7 +45,7 @@ ALPHA_RANGE = (1e-5, 1e-2)  # the strengths of the book's penalty sweep: the end
 SHADE_TINT, SHADE_DARK = 0.55, 0.45  # the weakest strength mixes this much white, the strongest this much black
 CATEGORY_COLOURS = ("#009e73", "#cc79a7", "#222222", "#e69f00", "#56b4e9", "#8c564b")
 REFERENCE_STYLES = (("--", "black"), (":", "#882255"))  # reference lines (T_c, a peak): dashed, dotted
-BASELINE_STYLES = (("--", "black"), (":", "#882255"), ("-.", "#555555"))  # baselines drawn in one panel
+BASELINE_STYLES = (("--", "black"), (":", "#882255"), ("-.", "#555555"), ("-", "#aaaaaa"))  # baselines in one panel
 BAND_COLOUR = "#dedede"  # the unpenalised networks' band, the ±4 band
 STYLE = {"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE, "axes.labelsize": FONT_SIZE,
          "xtick.labelsize": FONT_SIZE, "ytick.labelsize": FONT_SIZE, "legend.fontsize": FONT_SIZE,
@@ -551,4 +551,61 @@ def scale_sizes(means, key: str = "area", ylabel: str = "median field area (site
         for handle, label in zip(*ax.get_legend_handles_labels()):
             legend.setdefault(label, handle)
     fig.legend(legend.values(), legend.keys(), loc="outside lower center", ncol=3)
+    return fig
+
+
+def _value_and_error(entry) -> tuple[float, float]:
+    """(value, error) of a table entry: a (mean, error) pair, or a bare number with error 0."""
+    if isinstance(entry, (tuple, list, np.ndarray)):
+        return float(entry[0]), float(entry[1])
+    return float(entry), 0.0
+
+
+@_styled
+def key_findings(fields: dict, scores: dict, models: dict, references: dict, shape=(40, 40), n: int = FIELD_COLUMNS):
+    """The Preface's figure, three findings side by side in one visual system.
+    (a) fields: label -> first-layer weights (units, sites); the first n units of each, one row
+    per label on one symmetric colour scale per row. (b) scores: label -> (mean, error) of a block
+    score, as horizontal bars (the first in L1's hue, the rest grey). (c) models and references:
+    label -> Series over T of KL (entries (mean, error) or numbers; NaN skipped), models as
+    points with error bars in CATEGORY_COLOURS, references as lines in BASELINE_STYLES (a lone
+    value as a diamond), on a logarithmic KL axis, with one legend below."""
+    fig = plt.figure(figsize=(WIDTH, 5.4))
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.35])
+    axes = top.subplots(len(fields), n, squeeze=False)
+    for row, (label, weights) in zip(axes, fields.items()):
+        shown = np.asarray(weights)[:n]
+        lim = float(np.abs(shown).max()) or 1.0
+        for ax, w in zip(row, shown):
+            ax.imshow(w.reshape(shape), cmap=FIELD_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+            _bare(ax)
+        row[0].set_ylabel(_wrapped(label, 1.2), rotation=0, ha="right", va="center", color=_label_colour(label))
+    top.suptitle("(a) first-layer fields", x=0.01, ha="left")
+    score_ax, kl_ax = bottom.subplots(1, 2, width_ratios=[1.0, 1.25])
+    labels = list(scores)
+    values = [_value_and_error(scores[label]) for label in labels]
+    colours = [penalty_colour("l1")] + ["0.6"] * (len(labels) - 1)
+    score_ax.barh(range(len(labels)), [v for v, _ in values], xerr=[e for _, e in values], color=colours,
+                  capsize=2)
+    score_ax.set_yticks(range(len(labels)), labels)
+    score_ax.invert_yaxis()
+    score_ax.set_xlim(0, 1)
+    score_ax.set_xlabel("block-spin score")
+    score_ax.set_title("(b) top layer as block spins", loc="left")
+    for (label, series), colour in zip(models.items(), CATEGORY_COLOURS):
+        points = [(float(T), *_value_and_error(entry)) for T, entry in series.items()
+                  if np.isfinite(_value_and_error(entry)[0])]
+        if points:
+            T, value, error = np.array(points).T
+            kl_ax.errorbar(T, value, yerr=error, marker="o", ms=4, capsize=2, lw=1, color=colour, label=label)
+    for (label, series), (style, colour) in zip(references.items(), BASELINE_STYLES):
+        kept = series[np.isfinite(series.to_numpy(float))]
+        kl_ax.plot(kept.index.to_numpy(float), kept.to_numpy(float), ls=style, color=colour, lw=1, label=label,
+                   marker="D" if len(kept) == 1 else None, ms=4)
+    kl_ax.set_yscale("log")
+    kl_ax.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    kl_ax.set_xlabel("$T$")
+    kl_ax.set_ylabel("KL (nats)")
+    kl_ax.set_title("(c) fit to the exact distribution", loc="left")
+    bottom.legend(loc="outside lower center", ncol=2, handlelength=1.8, columnspacing=1.0)
     return fig

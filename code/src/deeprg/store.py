@@ -95,13 +95,61 @@ FAMILIES = {
 }
 
 
+READ_LOG = "DEEPRG_READ_LOG"  # environment variable: a file to which every Store.load appends its artifact's name
+READERS = "readers.json"  # in the data folder: chapter -> the artifacts its cells load (python -m deeprg.verify --readers)
+INDEX = "index.csv"  # in the data folder: one row per artifact (index_rows)
+
+
+def _maker(family: str) -> str:
+    """The function that makes a family's artifacts, as FAMILIES names it in parentheses."""
+    text = FAMILIES.get(family, "")
+    return text[text.rfind("(") + 1:-1] if text.endswith(")") else ""
+
+
+def index_rows(root: Path | None = None) -> list[dict]:
+    """One row per committed artifact of the store at root (checkpoints/ excepted): its name,
+    family folder, size in bytes of its two files, the function that makes it (FAMILIES) and the
+    chapters whose cells load it (READERS, as recorded by `python -m deeprg.verify --readers`)."""
+    root = Path(root or default_root())
+    readers_file = root / READERS
+    readers = json.loads(readers_file.read_text()) if readers_file.exists() else {}
+    read_by = {}
+    for chapter, names in readers.items():
+        for name in names:
+            read_by.setdefault(name, []).append(chapter)
+    rows = []
+    for meta in sorted(root.glob("*/*.json")):
+        family, name = meta.parent.name, meta.stem
+        if family == "checkpoints":
+            continue
+        data = meta.with_suffix(".npz")
+        rows.append({"artifact": name, "folder": family,
+                     "bytes": meta.stat().st_size + (data.stat().st_size if data.exists() else 0),
+                     "made by": _maker(family), "read by": " ".join(sorted(read_by.get(name, [])))})
+    return rows
+
+
+def index_csv(root: Path | None = None) -> str:
+    """data/index.csv: index_rows as CSV."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, ["artifact", "folder", "bytes", "made by", "read by"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(index_rows(root))
+    return out.getvalue()
+
+
 def index_markdown() -> str:
     """data/README.md: what each family folder of the store holds (FAMILIES)."""
     lines = ["# data/: the results the book loads", "",
              "Each result is an artifact of two files, NAME.npz (arrays) and NAME.json (its configuration,",
              "package versions and checksum), in the folder of its family, the first word of NAME.",
-             "`deeprg reproduce` recomputes what is missing. This index is written by",
-             "`python -m deeprg.store`; a test checks that it is current.", "",
+             "`deeprg reproduce` recomputes what is missing. This index, and `index.csv` beside it (one row",
+             "per artifact: its folder, size, the function that makes it and the chapters that read it), are",
+             "written by `python -m deeprg.store`; the chapters come from `readers.json`, recorded by",
+             "`python -m deeprg.verify --readers`. Tests check that all three are current.", "",
              "| folder | holds (made by) |", "|---|---|"]
     lines += [f"| `{family}/` | {text} |" for family, text in sorted(FAMILIES.items())]
     return "\n".join(lines) + "\n"
@@ -306,6 +354,9 @@ class Store:
             raise CorruptArtifactError(f"{data} is missing but its sidecar exists; delete the sidecar to recompute")
         if _sha256(data) != sidecar.get("sha256"):
             raise CorruptArtifactError(f"{data} does not match the sha256 in its sidecar: truncated or altered")
+        if os.environ.get(READ_LOG):
+            with open(os.environ[READ_LOG], "a") as log:
+                log.write(name + "\n")
         with np.load(data) as npz:
             return _decode(npz), sidecar
 
@@ -325,3 +376,4 @@ class Store:
 
 if __name__ == "__main__":
     (default_root() / "README.md").write_text(index_markdown())
+    (default_root() / INDEX).write_text(index_csv())

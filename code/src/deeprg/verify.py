@@ -25,7 +25,7 @@ presence); anything else that differs is a difference. A chapter whose
 freeze is missing or was made from another version of its source (the md5 Quarto records) is
 reported as such and not compared.
 
-    python -m deeprg.verify [chapters...] [--root DIR]
+    python -m deeprg.verify [chapters...] [--root DIR] [--readers]
 
 prints one line per chapter ("report/replication.qmd: identical", or "...: 2 differences"
 followed by the first few) and exits with status 1 on any difference, missing or stale freeze.
@@ -34,10 +34,12 @@ followed by the first few) and exits with status 1 on any difference, missing or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import hashlib
 import html
 import json
+import os
 import re
 import sys
 import tempfile
@@ -816,6 +818,39 @@ def report(outcome: Outcome, show: int = 5, formats: int = 1) -> str:
     return "\n".join(lines)
 
 
+@contextlib.contextmanager
+def _read_log(active: bool):
+    """While active, every Store.load of the kernels started inside appends its artifact's name to
+    a temporary file (store.READ_LOG); yields a list that holds the sorted distinct names on exit."""
+    from .store import READ_LOG
+
+    names = []
+    if not active:
+        yield names
+        return
+    with tempfile.NamedTemporaryFile("r", suffix=".log") as log:
+        previous = os.environ.get(READ_LOG)
+        os.environ[READ_LOG] = log.name
+        try:
+            yield names
+        finally:
+            names.extend(sorted(set(Path(log.name).read_text().split())))
+            if previous is None:
+                os.environ.pop(READ_LOG, None)
+            else:
+                os.environ[READ_LOG] = previous
+
+
+def _write_readers(readers: dict) -> None:
+    """Merge chapter -> loaded artifacts into the store's readers.json (chapters not run keep theirs)."""
+    from .store import READERS, default_root
+
+    path = default_root() / READERS
+    known = json.loads(path.read_text()) if path.exists() else {}
+    merged = {k: v for k, v in known.items() if k not in readers} | {k: v for k, v in readers.items() if v}
+    path.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deeprg.verify", description=(
         "Rerun the book's cells from data/ and compare their printed values, tables and output "
@@ -824,17 +859,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None, help="the book's folder (default: the one holding _quarto.yml)")
     parser.add_argument("--show", type=int, default=5, help="differences shown per chapter (default 5)")
     parser.add_argument("--kernel", default="python3", help="Jupyter kernel (default python3)")
+    parser.add_argument("--readers", action="store_true", help=(
+        "also record which artifacts each chapter's cells load, into data/readers.json (then "
+        "python -m deeprg.store writes data/index.csv from it)"))
     args = parser.parse_args(argv)
     root = (args.root or book_root()).resolve()
     chapters = args.chapters or book_chapters(root)
-    start, failed, checked = time.perf_counter(), [], 0
+    start, failed, checked, readers = time.perf_counter(), [], 0, {}
     for chapter in chapters:
         chapter = Path(chapter).resolve().relative_to(root).as_posix() if Path(chapter).is_absolute() else chapter
         if not (root / chapter).is_file():
             print(f"{chapter}: no such chapter", flush=True)
             failed.append(chapter)
             continue
-        outcome = verify_chapter(root, chapter, kernel=args.kernel)
+        with _read_log(args.readers) as loaded:
+            outcome = verify_chapter(root, chapter, kernel=args.kernel)
+        if args.readers:
+            readers[chapter] = loaded
         if outcome.status == "nothing":
             print(f"{chapter}: no Python code (nothing to compare)", flush=True)
             continue
@@ -842,6 +883,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report(outcome, args.show, len(book_formats(root))), flush=True)
         if outcome.status != "identical":
             failed.append(chapter)
+    if args.readers:
+        _write_readers(readers)
     seconds = time.perf_counter() - start
     print(f"verify: {checked} chapter{'s' if checked != 1 else ''} checked against _freeze/ in {seconds:.0f} s: "
           + (f"{len(failed)} not identical ({', '.join(failed)})" if failed else "all identical"), flush=True)

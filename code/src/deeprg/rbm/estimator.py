@@ -65,6 +65,12 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Gibbs steps in the negative phase.
     persistent : bool, default=False
         Persistent CD (Tieleman 2008) instead of CD-k.
+    global_flip : bool, default=False
+        With persistent=True, after each update's Gibbs sweeps propose v -> 1 - v for every
+        chain, accepted with probability min(1, exp(F(v) - F(1 - v))): a Metropolis move that
+        leaves any RBM's p(v) invariant and lets the chains cross between the two magnetised
+        states of the ordered phase, which Gibbs sweeps do not (the Ising data's spin-flip
+        symmetry, used as a proposal; the model need not have it).
     init_scale : float, default=0.1
         Standard deviation of the initial weights (0.1 in rbm.m, 0.01 in scikit-learn).
     visible_bias_init : {"zero", "data"}, default="zero"
@@ -106,6 +112,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "momentum": [Interval(Real, 0, 1, closed="left"), StrOptions({"hinton"})],
         "cd_k": [Interval(Integral, 1, None, closed="left")],
         "persistent": ["boolean"],
+        "global_flip": ["boolean"],
         "init_scale": [Interval(Real, 0, None, closed="left")],
         "visible_bias_init": [StrOptions({"zero", "data"})],
         "dtype": [StrOptions({"float32", "float64"})],
@@ -115,7 +122,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     }
 
     def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=100, n_iter=10, penalty="l2",
-                 alpha=2e-4, proximal=False, momentum="hinton", cd_k=1, persistent=False, init_scale=0.1,
+                 alpha=2e-4, proximal=False, momentum="hinton", cd_k=1, persistent=False, global_flip=False, init_scale=0.1,
                  visible_bias_init="zero", dtype="float32", monitor=False, verbose=0, random_state=None):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -127,6 +134,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.momentum = momentum
         self.cd_k = cd_k
         self.persistent = persistent
+        self.global_flip = global_flip
         self.init_scale = init_scale
         self.visible_bias_init = visible_bias_init
         self.dtype = dtype
@@ -265,6 +273,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             for _ in range(self.cd_k):
                 V_neg[:] = self._sample(self._visible_probs(H, out=V_neg), rng)
                 H = self._sample(self._hidden_probs(V_neg, out=H_neg), rng)
+            if self.global_flip:
+                self._flip(V_neg, H_neg, H, rng)
             self._chain = H
             return
         H = self._sample(H_data, rng)
@@ -275,6 +285,21 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             self._hidden_probs(V_neg, out=H_neg)
             if step + 1 < self.cd_k:
                 H = self._sample(H_neg, rng)
+
+    def _flip(self, V, P, H, rng):
+        """The global-flip move on the chains' visible states V (see global_flip), in place: an
+        accepted row gets 1 - v, P(h | 1 - v) in P and a hidden sample from it in H. With
+        a = W v + b, W (1 - v) + b = W 1 + 2 b - a, so the proposal costs one product."""
+        W, b, c = (np.asarray(p, np.float64) for p in (self.components_, self.intercept_hidden_, self.intercept_visible_))
+        V64 = np.asarray(V, np.float64)
+        a = V64 @ W.T + b
+        a_flipped = W.sum(axis=1) + 2 * b - a
+        log_ratio = (V64 @ c + np.logaddexp(0, a).sum(axis=1)) - ((1 - V64) @ c + np.logaddexp(0, a_flipped).sum(axis=1))
+        accepted = np.log(rng.random(len(V))) < -log_ratio  # exp(F(v) - F(1 - v)) = p(1 - v) / p(v)
+        if accepted.any():
+            V[accepted] = 1 - V[accepted]
+            P[accepted] = 1 / (1 + np.exp(-a_flipped[accepted]))
+            H[accepted] = self._sample(P[accepted], rng)
 
     def _epoch(self, X, rng):
         W, b, c = self.components_, self.intercept_hidden_, self.intercept_visible_
@@ -331,9 +356,15 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             self._epoch(X, self.random_state_)
             self._record(time.perf_counter() - start)
 
+    def _check_chains(self):
+        if self.global_flip and not self.persistent:
+            raise ValueError("global_flip=True needs persistent chains: set persistent=True "
+                             f"(got persistent={self.persistent!r})")
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, progress=False):
         """Train for n_iter epochs from a fresh initialisation; progress shows a bar."""
+        self._check_chains()
         X = self._validate_X(X, reset=True)
         self._initialise(X, self._generator(self.random_state))
         self._train(X, self.n_iter, progress)
@@ -342,6 +373,7 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One epoch over X (initialising on the first call)."""
+        self._check_chains()
         first = not hasattr(self, "components_")
         X = self._validate_X(X, reset=first)
         if first:
