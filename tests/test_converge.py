@@ -412,6 +412,8 @@ def test_a_flip_run_is_its_own_run_and_learns(finished, monkeypatch):
                                      recipe=recipe, schedule=schedule)
     assert bases == ["two products"]
     assert "flip" in converge._label(4, 2.451, 0, converge.RECIPE | recipe)
+    assert "-pt10-" in converge._label(40, 2.0, 0, converge.RECIPE | converge.TEMPERED_RECIPE)
+    assert "-pt" not in converge._label(40, 2.0, 0, converge.RECIPE)
     coins = 16 * (np.log(2) - exact.entropy_per_spin(4, 2.451))
     assert 0 < arrays["kl"].min() < coins
     flipped = converge.weights(T=2.451, seed=0, store=store, progress=False, L=4, n_samples=1000, recipe=recipe,

@@ -339,6 +339,52 @@ def test_global_flip_keeps_the_exact_distribution_of_a_random_rbm():
     assert (np.abs((1 - flipped).mean(axis=0) - exact_mean) > 4 * error).any()  # flipping every chain would fail
 
 
+def test_parallel_tempering_balances_the_two_states_of_a_tilted_rbm():
+    """400 chains of the two-state RBM started in its all-0 state: with 8 replicas down to
+    beta = 0.2, after 60 updates the beta = 1 replicas are in the upper half in the exact
+    proportion (4 binomial standard errors), and every neighbouring pair swaps at a positive
+    rate; with one replica (plain persistent CD) the chains stay near the start."""
+    V, p = exact_visible_distribution(two_state_rbm())
+    upper = p[V.sum(axis=1) > V.shape[1] / 2].sum()
+    rbm = two_state_rbm().set_params(n_temperatures=8, min_beta=0.2)
+    V_neg, H_neg = np.empty((400, V.shape[1])), np.empty((400, 1))
+    rng = np.random.default_rng(5)
+    H_data = np.zeros((400, 1))
+    for _ in range(60):
+        rbm._negative_phase(H_data, V_neg, H_neg, rng)
+    error = np.sqrt(upper * (1 - upper) / 400)
+    assert abs(np.mean(V_neg.sum(axis=1) > V.shape[1] / 2) - upper) < 4 * error
+    np.testing.assert_allclose(H_neg, expit(V_neg @ rbm.components_.T + rbm.intercept_hidden_))
+    assert (rbm.swap_acceptance_ > 0.05).all(), rbm.swap_acceptance_
+
+
+def test_parallel_tempering_samples_the_exact_distribution_of_a_random_rbm():
+    """2,000 tempered chains of a random 6 -> 4 RBM, after 50 updates: at each of the 4 betas,
+    each unit's mean over the replicas within 4 binomial standard errors of the exact
+    p_beta(v) ~ exp(-F_beta(v)) (enumerated), and the negative phase is the beta = 1 replicas."""
+    rbm = tiny_rbm(scale=1.5).set_params(persistent=True, n_temperatures=4, min_beta=0.4)
+    V, _ = exact_visible_distribution(rbm)
+    V_neg, H_neg = np.empty((2000, 6)), np.empty((2000, 4))
+    rng = np.random.default_rng(9)
+    H_data = rbm._hidden_probs(V[rng.choice(len(V), 2000)])
+    for _ in range(50):
+        rbm._negative_phase(H_data, V_neg, H_neg, rng)
+    np.testing.assert_array_equal(V_neg, rbm._replicas[0])
+    W, b, c = rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_
+    for beta, replicas in zip(np.linspace(1, 0.4, 4), rbm._replicas):
+        log_p = beta * V @ c + np.logaddexp(0, beta * (V @ W.T + b)).sum(axis=1)
+        exact_mean = np.exp(log_p - logsumexp(log_p)) @ V
+        error = np.sqrt(exact_mean * (1 - exact_mean) / 2000)
+        assert (np.abs(replicas.mean(axis=0) - exact_mean) < 4 * error).all(), (beta, (replicas.mean(0) - exact_mean) / error)
+
+
+def test_tempering_needs_persistent_chains_and_a_beta_below_one():
+    with pytest.raises(ValueError, match="n_temperatures=4 needs persistent chains"):
+        RBM(2, n_temperatures=4).fit(np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="'min_beta' parameter of RBM must be"):
+        RBM(2, persistent=True, n_temperatures=4, min_beta=1.0).fit(np.zeros((4, 3)))
+
+
 def test_global_flip_needs_persistent_chains():
     with pytest.raises(ValueError, match="global_flip=True needs persistent chains.*persistent=False"):
         RBM(2, global_flip=True).fit(np.zeros((4, 3)))

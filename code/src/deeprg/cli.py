@@ -107,8 +107,8 @@ def _steps(tiny: bool = False) -> list:
                 for seed in (TINY["seeds"] if tiny else converge.SEEDS) for T in converge.TEMPERATURES],
               *([] if tiny else [Call(converge.train, T=experiments.PAPER_T, seed=0, recipe=converge.L1_RECIPE,
                                       progress=True),
-                                 Call(converge.train, T=2.0, seed=0, recipe=converge.FLIP_RECIPE,
-                                      schedule=converge.FLIP_SCHEDULE, progress=True)]))),
+                                 *[Call(converge.train, T=2.0, seed=0, recipe=recipe, schedule=schedule, progress=True)
+                                   for recipe, schedule in converge.ORDERED_REMEDIES.values()]]))),
         ("the scale test: first-layer field sizes on L x L tori", Step(Call(sweep.scale_test, **scale))),
     ] + ([] if tiny else [  # these judge the paper-sized networks only
         ("first layers judged: sandwich, own samples, fields",
@@ -116,7 +116,8 @@ def _steps(tiny: bool = False) -> list:
               *[Call(converge.converged_evaluation, T, seed) for T in converge.TEMPERATURES
                 for seed in converge.SEEDS],
               *[Call(converge.two_product_bracket, T, 0, n_betas=n) for T, n in converge.TWO_PRODUCT_CHECKS],
-              Call(converge.two_product_bracket, 2.0, 0, recipe=converge.FLIP_RECIPE, schedule=converge.FLIP_SCHEDULE))),
+              *[Call(converge.two_product_bracket, 2.0, 0, recipe=recipe, schedule=schedule)
+                for recipe, schedule in converge.ORDERED_REMEDIES.values()])),
         ("fields of the reference runs, measured as the paper's",
          Step(Call(converge.field_table),
               Call(converge.field_table, temperatures=(experiments.PAPER_T,), seeds=(0,), recipe=converge.L1_RECIPE))),

@@ -49,6 +49,13 @@ L1_RECIPE = {"penalty": "l1", "alpha": experiments.PAPER_RBM["alpha"]}  # RECIPE
 # The ordered phase's run: RECIPE's chains with the global-flip move, checked by AIS from the two-state mixture
 FLIP_RECIPE = {"global_flip": True}
 FLIP_SCHEDULE = {"ais": SCHEDULE["ais"] | {"base": "two products"}}
+# ... and with parallel tempering instead: 10 replicas from beta = 1 to 0.6, one sweep each per update
+# (every neighbouring pair of the T = 2 flip run's network swaps at 0.2 to 0.5), capped at 60 epochs
+TEMPERED_RECIPE = {"n_temperatures": 10, "min_beta": 0.6, "cd_k": 1}
+TEMPERED_SCHEDULE = FLIP_SCHEDULE | {"max_epochs": 60}
+# the ordered phase's runs beyond the reference: (recipe, schedule) by name
+ORDERED_REMEDIES = {"PCD-10 with flips": (FLIP_RECIPE, FLIP_SCHEDULE),
+                    "parallel tempering": (TEMPERED_RECIPE, TEMPERED_SCHEDULE)}
 STOPPING = ("patience", "n_sigma", "max_epochs")  # the parts of SCHEDULE that decide when to stop, not the path
 BLAS_THREADS = 1
 CHECK_COLUMNS = ("epoch", "log_likelihood", "log_likelihood_error", "learning_rate", "kl")
@@ -79,7 +86,8 @@ def stopped(log_likelihood, error, patience: int, n_sigma: float) -> bool:
 
 def _label(L, T, seed, recipe):
     return (f"L{L}-T{T:.4f}-h{recipe['n_components']}-{recipe.get('penalty') or 'none'}-"
-            f"{'pcd' if recipe['persistent'] else 'cd'}{recipe['cd_k']}{'-flip' if recipe.get('global_flip') else ''}-seed{seed}")
+            f"{'pcd' if recipe['persistent'] else 'cd'}{recipe['cd_k']}{'-flip' if recipe.get('global_flip') else ''}"
+            f"{'-pt' + str(recipe['n_temperatures']) if recipe.get('n_temperatures', 1) > 1 else ''}-seed{seed}")
 
 
 def _check(rbm, held, seed, ais, base):
@@ -576,7 +584,7 @@ def mirror_symmetrised(W, b, c, visible, log_z: float) -> dict:
             "log_likelihood": mean_and_error(log_p), "log_likelihood_symmetrised": mean_and_error(log_p + gain)}
 
 
-MIRROR_RUNS = {"PCD-10 reference": (None, None), "PCD-10 with flips": (FLIP_RECIPE, FLIP_SCHEDULE)}
+MIRROR_RUNS = {"PCD-10 reference": (None, None)} | ORDERED_REMEDIES
 
 
 def mirror_table(temperatures=TEMPERATURES, seed: int = 0, store: Store | None = None) -> "pandas.DataFrame":

@@ -8,6 +8,7 @@ import zlib
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -71,6 +72,16 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         leaves any RBM's p(v) invariant and lets the chains cross between the two magnetised
         states of the ordered phase, which Gibbs sweeps do not (the Ising data's spin-flip
         symmetry, used as a proposal; the model need not have it).
+    n_temperatures : int, default=1
+        With persistent=True and more than 1, parallel tempering (Desjardins et al. 2010): each
+        chain has replicas at inverse temperatures beta from 1 down to min_beta (evenly spaced),
+        distributed as p_beta(v) ~ exp(-F_beta(v)), F_beta(v) = -beta v.c - sum_j
+        log(1 + exp(beta (W v + b)_j)); every update gives each replica cd_k Gibbs sweeps at its
+        beta, then proposes swaps between neighbouring betas (even pairs, odd pairs in turn),
+        accepted by the Metropolis rule, and uses the beta = 1 replicas as the negative phase.
+        swap_acceptance_ keeps each pair's running acceptance rate.
+    min_beta : float in (0, 1), default=0.5
+        The hottest replica's inverse temperature.
     init_scale : float, default=0.1
         Standard deviation of the initial weights (0.1 in rbm.m, 0.01 in scikit-learn).
     visible_bias_init : {"zero", "data"}, default="zero"
@@ -113,6 +124,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         "cd_k": [Interval(Integral, 1, None, closed="left")],
         "persistent": ["boolean"],
         "global_flip": ["boolean"],
+        "n_temperatures": [Interval(Integral, 1, None, closed="left")],
+        "min_beta": [Interval(Real, 0, 1, closed="neither")],
         "init_scale": [Interval(Real, 0, None, closed="left")],
         "visible_bias_init": [StrOptions({"zero", "data"})],
         "dtype": [StrOptions({"float32", "float64"})],
@@ -122,7 +135,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     }
 
     def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=100, n_iter=10, penalty="l2",
-                 alpha=2e-4, proximal=False, momentum="hinton", cd_k=1, persistent=False, global_flip=False, init_scale=0.1,
+                 alpha=2e-4, proximal=False, momentum="hinton", cd_k=1, persistent=False, global_flip=False, n_temperatures=1,
+                 min_beta=0.5, init_scale=0.1,
                  visible_bias_init="zero", dtype="float32", monitor=False, verbose=0, random_state=None):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -135,6 +149,8 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.cd_k = cd_k
         self.persistent = persistent
         self.global_flip = global_flip
+        self.n_temperatures = n_temperatures
+        self.min_beta = min_beta
         self.init_scale = init_scale
         self.visible_bias_init = visible_bias_init
         self.dtype = dtype
@@ -266,6 +282,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _negative_phase(self, H_data, V_neg, H_neg, rng):
         """Run the chains: their visible states into V_neg, P(h | V_neg) into H_neg."""
+        if self.persistent and self.n_temperatures > 1:
+            self._tempered_phase(H_data, V_neg, H_neg, rng)
+            return
         if self.persistent:
             if self._chain is None or len(self._chain) != len(V_neg):
                 self._chain = self._sample(H_data, rng)
@@ -285,6 +304,45 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             self._hidden_probs(V_neg, out=H_neg)
             if step + 1 < self.cd_k:
                 H = self._sample(H_neg, rng)
+
+    def _tempered_phase(self, H_data, V_neg, H_neg, rng):
+        """Parallel tempering (see n_temperatures): the replicas' visible states persist in
+        self._replicas, shape (n_temperatures, chains, n_features), hottest last."""
+        W, b, c = self.components_, self.intercept_hidden_, self.intercept_visible_
+        betas = np.linspace(1.0, self.min_beta, self.n_temperatures)
+        replicas = getattr(self, "_replicas", None)
+        if replicas is None or replicas.shape[1] != len(V_neg):
+            start = self._sample(self._visible_probs(self._sample(H_data, rng)), rng)
+            replicas = self._replicas = np.repeat(start[None], len(betas), axis=0)
+            self._swap_parity, self.swap_acceptance_ = 0, np.zeros(len(betas) - 1)
+            self._swap_counts = np.zeros(len(betas) - 1)
+        A = np.empty((len(betas), len(V_neg), len(b)), np.float64)  # W v + b of each replica after its sweeps
+        for k, beta in enumerate(betas):
+            V = replicas[k]
+            for _ in range(self.cd_k):
+                P = np.matmul(V, W.T, out=H_neg)
+                P += b
+                H = self._sample(expit(beta * P), rng)
+                Q = np.matmul(H, W, out=V_neg)
+                Q += c
+                V = self._sample(expit(beta * Q), rng)
+            replicas[k] = V
+            A[k] = V @ W.T + b
+        cv = replicas.astype(np.float64) @ c.astype(np.float64)
+
+        def free(k, beta):  # F_beta of replica k's states
+            return -beta * cv[k] - np.logaddexp(0, beta * A[k]).sum(axis=1)
+
+        for k in range(self._swap_parity, len(betas) - 1, 2):
+            log_ratio = free(k, betas[k]) + free(k + 1, betas[k + 1]) - free(k + 1, betas[k]) - free(k, betas[k + 1])
+            accepted = np.flatnonzero(np.log(rng.random(len(log_ratio))) < log_ratio)
+            for array in (replicas, A, cv):  # chain i's states at betas k and k + 1 trade places
+                array[k, accepted], array[k + 1, accepted] = array[k + 1, accepted], array[k, accepted].copy()
+            self._swap_counts[k] += 1
+            self.swap_acceptance_[k] += (len(accepted) / len(log_ratio) - self.swap_acceptance_[k]) / self._swap_counts[k]
+        self._swap_parity ^= 1
+        V_neg[:] = replicas[0]
+        H_neg[:] = expit(A[0])
 
     def _flip(self, V, P, H, rng):
         """The global-flip move on the chains' visible states V (see global_flip), in place: an
@@ -359,6 +417,9 @@ class RBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _check_chains(self):
         if self.global_flip and not self.persistent:
             raise ValueError("global_flip=True needs persistent chains: set persistent=True "
+                             f"(got persistent={self.persistent!r})")
+        if self.n_temperatures > 1 and not self.persistent:
+            raise ValueError(f"n_temperatures={self.n_temperatures} needs persistent chains: set persistent=True "
                              f"(got persistent={self.persistent!r})")
 
     @_fit_context(prefer_skip_nested_validation=True)
