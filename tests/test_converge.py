@@ -474,3 +474,8 @@ def test_mirror_table_reads_stored_evaluations_only(tmp_path):
     for _, row in reference.iterrows():
         assert row["kl"][0] - row["gain"][0] == pytest.approx(row["kl_symmetrised"][0], rel=1e-9, abs=1e-6)
     assert reference.loc[2.0, "gain"][0] > 10 * reference.loc[2.0, "gain"][1]
+
+
+def test_swap_acceptance_is_for_tempered_recipes_only():
+    with pytest.raises(ValueError, match="n_temperatures > 1, got 1"):
+        converge.swap_acceptance(2.0, 0, converge.FLIP_RECIPE, converge.FLIP_SCHEDULE)

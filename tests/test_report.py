@@ -229,3 +229,13 @@ def test_rendered_book_requests_nothing_off_the_site():
         remote = re.findall(r"<(?:script|link|img|iframe)\b[^>]*\s(?:src|href)=\"(?:https?:)?//[^\"]+\"", text)
         remote = [tag for tag in remote if 'rel="canonical"' not in tag]
         assert not remote, (page.relative_to(BOOK), remote[:3])
+
+
+def test_the_freeze_holds_no_figure_its_chapter_does_not_show():
+    """Every file in a chapter's _freeze/.../figure-*/ folder is named in that chapter's frozen
+    results: a re-render that changed a cell's figures leaves no stale file behind."""
+    stale = []
+    for folder in (ROOT / "_freeze").rglob("figure-*"):
+        results = "".join(p.read_text() for p in (folder.parent / "execute-results").glob("*.json"))
+        stale += [str(f.relative_to(ROOT)) for f in folder.iterdir() if f.name not in results]
+    assert not stale, stale

@@ -53,9 +53,13 @@ FLIP_SCHEDULE = {"ais": SCHEDULE["ais"] | {"base": "two products"}}
 # (every neighbouring pair of the T = 2 flip run's network swaps at 0.2 to 0.5), capped at 60 epochs
 TEMPERED_RECIPE = {"n_temperatures": 10, "min_beta": 0.6, "cd_k": 1}
 TEMPERED_SCHEDULE = FLIP_SCHEDULE | {"max_epochs": 60}
+# ... and with a learning rate ten times smaller, capped at 40 epochs
+SLOW_TEMPERED_RECIPE = TEMPERED_RECIPE | {"learning_rate": 0.001}
+SLOW_TEMPERED_SCHEDULE = FLIP_SCHEDULE | {"max_epochs": 40}
 # the ordered phase's runs beyond the reference: (recipe, schedule) by name
 ORDERED_REMEDIES = {"PCD-10 with flips": (FLIP_RECIPE, FLIP_SCHEDULE),
-                    "parallel tempering": (TEMPERED_RECIPE, TEMPERED_SCHEDULE)}
+                    "parallel tempering": (TEMPERED_RECIPE, TEMPERED_SCHEDULE),
+                    "parallel tempering, lr 0.001": (SLOW_TEMPERED_RECIPE, SLOW_TEMPERED_SCHEDULE)}
 STOPPING = ("patience", "n_sigma", "max_epochs")  # the parts of SCHEDULE that decide when to stop, not the path
 BLAS_THREADS = 1
 CHECK_COLUMNS = ("epoch", "log_likelihood", "log_likelihood_error", "learning_rate", "kl")
@@ -87,7 +91,9 @@ def stopped(log_likelihood, error, patience: int, n_sigma: float) -> bool:
 def _label(L, T, seed, recipe):
     return (f"L{L}-T{T:.4f}-h{recipe['n_components']}-{recipe.get('penalty') or 'none'}-"
             f"{'pcd' if recipe['persistent'] else 'cd'}{recipe['cd_k']}{'-flip' if recipe.get('global_flip') else ''}"
-            f"{'-pt' + str(recipe['n_temperatures']) if recipe.get('n_temperatures', 1) > 1 else ''}-seed{seed}")
+            f"{'-pt' + str(recipe['n_temperatures']) if recipe.get('n_temperatures', 1) > 1 else ''}"
+            f"{'-lr' + format(recipe['learning_rate'], 'g') if recipe['learning_rate'] != RECIPE['learning_rate'] else ''}"
+            f"-seed{seed}")
 
 
 def _check(rbm, held, seed, ais, base):
@@ -562,6 +568,35 @@ def comparison(temperatures=TEMPERATURES, store: Store | None = None):
             "PCD-10 reference": reference, "reference runs": len(mine),
             "all stopped by the rule": bool(len(mine)) and bool(mine["converged"].all())})
     return pd.DataFrame(rows, index=baselines_at.index)
+
+
+def swap_acceptance(T: float, seed: int, recipe: dict, schedule: dict | None = None, n_updates: int = 40,
+                    store: Store | None = None) -> np.ndarray:
+    """The ladder of a tempered run (recipe with n_temperatures > 1) measured on the network it
+    returned, weights frozen: the fraction of proposed swaps each neighbouring pair of betas
+    accepted over n_updates updates of 100 chains started from the first training rows (seed
+    `seed`). Cached; the run is trained if its weights are not stored."""
+    recipe = RECIPE | recipe
+    if recipe.get("n_temperatures", 1) < 2:
+        raise ValueError(f"recipe must have n_temperatures > 1, got {recipe.get('n_temperatures', 1)}")
+    store = store or Store()
+    config, label, _ = _spec(T, seed, recipe, schedule, experiments.PAPER_L, experiments.PAPER_N_SAMPLES)
+    key = {"weights": artifact_name("weights-converged", config, label), "n_updates": n_updates}
+
+    def compute():
+        from .rbm import set_parameters
+
+        W, b, c = weights(T=T, seed=seed, recipe=recipe, schedule=schedule, store=store, progress=False)
+        rbm = set_parameters(RBM(random_state=seed, **recipe), W, b, c)
+        X = spins_to_visible(experiments.ising_samples(T=T, store=store, progress=False).configs[:recipe["batch_size"]])
+        V, H = np.empty_like(X), np.empty((len(X), len(b)), X.dtype)
+        rng = np.random.default_rng(seed)
+        with threadpool_limits(BLAS_THREADS):
+            for _ in range(n_updates):
+                rbm._negative_phase(rbm._hidden_probs(X), V, H, rng)
+        return {"acceptance": rbm.swap_acceptance_}, {}
+
+    return store.cached("ladder", key, compute, label)[0]["acceptance"]
 
 
 def mirror_symmetrised(W, b, c, visible, log_z: float) -> dict:

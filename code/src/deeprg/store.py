@@ -80,6 +80,7 @@ FAMILIES = {
     "flow": "RBM flows beside real RG flows on small tori (experiments.rbm_flow)",
     "information": "mutual information of units and blocks with their distant environment (experiments.information_table)",
     "ising": "Ising samples, bit-packed spins, with their autocorrelation times (experiments.ising_samples)",
+    "ladder": "the swap rates of the tempered runs' replica ladders, on the networks they returned (converge.swap_acceptance)",
     "mcrg": "Swendsen's Monte Carlo RG of networks and majority rule at T_c (experiments.network_mcrg)",
     "ordered": "first layers trained on symmetrised ordered-phase data (sweep.ordered_phase)",
     "permuted": "first layers trained on the paper's data with its sites scrambled: the permuted control (sweep.permuted_control)",
