@@ -461,12 +461,15 @@ def test_reproduce_passes_toy_sizes_only_when_tiny(monkeypatch):
     assert sorted(runs) == sorted((T, s) for T in converge.TEMPERATURES for s in converge.SEEDS)
     assert all(set(k) <= {"T", "seed", "progress"} for name, _, k in calls if name == "train" and "recipe" not in k)
     assert [k for name, _, k in calls if name == "train" and "recipe" in k] == [
-        {"T": experiments.PAPER_T, "seed": 0, "recipe": converge.L1_RECIPE, "progress": True}]
+        {"T": experiments.PAPER_T, "seed": 0, "recipe": converge.L1_RECIPE, "progress": True}] + [
+        {"T": 2.0, "seed": 0, "recipe": recipe, "schedule": schedule, "progress": True}
+        for recipe, schedule in converge.ORDERED_REMEDIES.values()]
     assert [k for name, _, k in calls if name == "field_table"] == [
         {}, {"temperatures": (experiments.PAPER_T,), "seeds": (0,), "recipe": converge.L1_RECIPE}]
     assert sum(name == "paper_evaluation" for name, _, _ in calls) == 3
     checks = [(args, kwargs) for name, args, kwargs in calls if name == "two_product_bracket"]
-    assert checks == [((T, 0), {"n_betas": n}) for T, n in converge.TWO_PRODUCT_CHECKS]
+    assert checks == [((T, 0), {"n_betas": n}) for T, n in converge.TWO_PRODUCT_CHECKS] + [
+        ((2.0, 0), {"recipe": recipe, "schedule": schedule}) for recipe, schedule in converge.ORDERED_REMEDIES.values()]
     others = [(name, args, kwargs) for name, args, kwargs in calls
               if name not in ("train", "paper_evaluation", "converged_evaluation", "two_product_bracket", "field_table")]
     assert len(others) == 30
