@@ -50,7 +50,7 @@ L1_RECIPE = {"penalty": "l1", "alpha": experiments.PAPER_RBM["alpha"]}  # RECIPE
 FLIP_RECIPE = {"global_flip": True}
 FLIP_SCHEDULE = {"ais": SCHEDULE["ais"] | {"base": "two products"}}
 # ... and with parallel tempering instead: 10 replicas from beta = 1 to 0.6, one sweep each per update
-# (every neighbouring pair of the T = 2 flip run's network swaps at 0.2 to 0.5), capped at 60 epochs
+# (chosen after a probe on the flip run's network; what the returned network's ladder swaps: swap_acceptance)
 TEMPERED_RECIPE = {"n_temperatures": 10, "min_beta": 0.6, "cd_k": 1}
 TEMPERED_SCHEDULE = FLIP_SCHEDULE | {"max_epochs": 60}
 # ... and with a learning rate ten times smaller, capped at 40 epochs
@@ -608,15 +608,16 @@ def mirror_symmetrised(W, b, c, visible, log_z: float) -> dict:
     |D| (nats; 0 for a symmetric model), the reduction's mean and standard error over the rows
     ("gain"), and the mean log-likelihoods of p and p_s with standard errors over the rows (ln Z
     given; its error is not included)."""
+    from .analysis import mean_and_error
+
     W, b, c = (np.asarray(p, np.float64) for p in (W, b, c))
     V = np.asarray(visible, np.float64)
     free = partition.free_energy(W, b, c, V)
     asymmetry = free - partition.free_energy(W, b, c, 1 - V)
     gain = np.logaddexp(0, asymmetry) - np.log(2)
     log_p = -free - log_z
-    mean_and_error = lambda x: [float(x.mean()), float(x.std(ddof=1) / np.sqrt(len(x)))]  # noqa: E731
-    return {"asymmetry": float(np.median(np.abs(asymmetry))), "gain": mean_and_error(gain),
-            "log_likelihood": mean_and_error(log_p), "log_likelihood_symmetrised": mean_and_error(log_p + gain)}
+    return {"asymmetry": float(np.median(np.abs(asymmetry))), "gain": list(mean_and_error(gain)),
+            "log_likelihood": list(mean_and_error(log_p)), "log_likelihood_symmetrised": list(mean_and_error(log_p + gain))}
 
 
 MIRROR_RUNS = {"PCD-10 reference": (None, None)} | ORDERED_REMEDIES
